@@ -1,0 +1,176 @@
+package contract
+
+import (
+	corev1 "k8s.io/api/core/v1"
+)
+
+// KindPlatform is the kind of the platform team's configuration.
+const KindPlatform = "Platform"
+
+// Platform is the platform team's configuration: where images go, which
+// builders exist, where each environment deploys and which guardrails hold
+// there. Application teams never edit it; every request is rendered against
+// one. DefaultPlatform returns the embedded default.
+type Platform struct {
+	// APIVersion of the format; must be goldenpath.io/v1.
+	APIVersion string `json:"apiVersion"`
+	// Kind of document; must be Platform.
+	Kind string `json:"kind"`
+	// Name of the platform, used in labels (a DNS-1123 label).
+	Name string `json:"name"`
+	// Registry is the image repository prefix apps are pushed under: the image of application A in environment E is <registry>/<E>/<A>.
+	Registry string `json:"registry"`
+	// Build holds the settings every kpack Image gets: service account, scheduling and cache.
+	Build PlatformBuild `json:"build,omitempty"`
+	// Builders by name; a request's spec.build.builder picks one. There must be one named "default".
+	Builders map[string]Builder `json:"builders"`
+	// Environments by name (dev, test, staging, prod): where each deploys and its guardrails.
+	Environments map[Environment]EnvironmentConfig `json:"environments"`
+	// Bindings is the catalogue of service instances requests can bind to, by name.
+	Bindings map[string]BindingTarget `json:"bindings,omitempty"`
+
+	origin Position
+	ix     *index
+}
+
+// PlatformBuild holds the settings applied to every kpack Image.
+type PlatformBuild struct {
+	// ServiceAccount the kpack Images build with; it holds the registry and git credentials. Defaults to goldenpath-build.
+	ServiceAccount string `json:"serviceAccount,omitempty"`
+	// RegistrySecret is the kubernetes.io/dockerconfigjson Secret the service account references. Defaults to goldenpath-registry.
+	RegistrySecret string `json:"registrySecret,omitempty"`
+	// NodeSelector for build pods.
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// Tolerations for build pods.
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+	// Affinity for build pods.
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+	// Cache for buildpack layers between builds.
+	Cache BuildCache `json:"cache,omitempty"`
+	// SuccessHistoryLimit is how many successful builds kpack keeps per Image. Defaults to 10.
+	SuccessHistoryLimit int64 `json:"successHistoryLimit,omitempty"`
+	// FailedHistoryLimit is how many failed builds kpack keeps per Image. Defaults to 10.
+	FailedHistoryLimit int64 `json:"failedHistoryLimit,omitempty"`
+}
+
+// CacheKind selects where kpack caches build layers.
+type CacheKind string
+
+// The cache kinds.
+const (
+	CacheVolume   CacheKind = "volume"
+	CacheRegistry CacheKind = "registry"
+	CacheNone     CacheKind = "none"
+)
+
+// BuildCache configures kpack's build cache.
+type BuildCache struct {
+	// Kind is volume (a PersistentVolumeClaim per Image), registry (an image <app image>-cache) or none. Defaults to registry, which works on every cluster.
+	Kind CacheKind `json:"kind,omitempty"`
+	// Size of a volume cache. Defaults to 2Gi.
+	Size Quantity `json:"size,omitempty"`
+	// StorageClassName of a volume cache; empty means the cluster default.
+	StorageClassName string `json:"storageClassName,omitempty"`
+}
+
+// Builder is a buildpack builder: the stack (build and run images), the
+// buildpacks and their order.
+type Builder struct {
+	// Tag is where kpack writes the builder image it assembles (ClusterBuilder spec.tag).
+	Tag string `json:"tag"`
+	// Stack names the build and run images.
+	Stack Stack `json:"stack"`
+	// Lifecycle is the CNB lifecycle image (a kpack ClusterLifecycle); empty uses kpack's default lifecycle.
+	Lifecycle string `json:"lifecycle,omitempty"`
+	// Buildpacks are the images the buildpacks are read from (the kpack ClusterStore sources).
+	Buildpacks []string `json:"buildpacks"`
+	// Order is the detection order: one group per language; the first group that detects builds.
+	Order []OrderGroup `json:"order"`
+}
+
+// Stack is a CNB stack: the image apps build in and the image they run on.
+type Stack struct {
+	// ID of the stack, matching the io.buildpacks.stack.id label of both images.
+	ID string `json:"id"`
+	// BuildImage is the image the buildpacks run in.
+	BuildImage string `json:"buildImage"`
+	// RunImage is the base image of every app; patching it and rebasing patches every app.
+	RunImage string `json:"runImage"`
+}
+
+// OrderGroup is one detection group of a builder's order.
+type OrderGroup struct {
+	// Language this group builds (java, nodejs, python, go, dotnet, ruby, procfile, ...), for documentation and the developer portal.
+	Language string `json:"language"`
+	// Buildpacks of the group, by id, in order.
+	Buildpacks []BuildpackRef `json:"buildpacks"`
+}
+
+// BuildpackRef names a buildpack in an order group.
+type BuildpackRef struct {
+	// ID of the buildpack, such as paketo-buildpacks/java.
+	ID string `json:"id"`
+	// Version pins the buildpack; empty takes the newest in the store.
+	Version string `json:"version,omitempty"`
+	// Optional buildpacks may fail detection without failing the group.
+	Optional bool `json:"optional,omitempty"`
+}
+
+// EnvironmentConfig says where an environment deploys and which guardrails
+// hold there.
+type EnvironmentConfig struct {
+	// Cluster is the Argo CD destination server. Defaults to https://kubernetes.default.svc.
+	Cluster string `json:"cluster,omitempty"`
+	// Namespace apps of this environment are deployed to.
+	Namespace string `json:"namespace"`
+	// IngressDomain every ingress host of this environment must end with.
+	IngressDomain string `json:"ingressDomain"`
+	// ArgoProject is the Argo CD AppProject the environment's Applications belong to. Defaults to goldenpath-<environment>.
+	ArgoProject string `json:"argoProject,omitempty"`
+	// GitOps says where the rendered manifests of this environment are committed.
+	GitOps GitOpsTarget `json:"gitops"`
+	// Policy holds the environment's guardrails.
+	Policy Policy `json:"policy,omitempty"`
+}
+
+// GitOpsTarget is the repository and layout Argo CD syncs from.
+type GitOpsTarget struct {
+	// RepoURL of the GitOps repository.
+	RepoURL string `json:"repoURL"`
+	// TargetRevision Argo CD follows. Defaults to HEAD.
+	TargetRevision string `json:"targetRevision,omitempty"`
+	// Path of an application's folder in the repository; {environment} and {application} are replaced. Defaults to {environment}/{application}.
+	Path string `json:"path,omitempty"`
+}
+
+// Policy holds an environment's guardrails. A request that breaks one is
+// refused with the request's file and line, like a validation error.
+type Policy struct {
+	// MinReplicas is the fewest replicas a request may ask for.
+	MinReplicas int32 `json:"minReplicas,omitempty"`
+	// RequireResources demands both memory and cpu.
+	RequireResources bool `json:"requireResources,omitempty"`
+	// RequireHealthCheck demands spec.runtime.healthCheck.
+	RequireHealthCheck bool `json:"requireHealthCheck,omitempty"`
+	// RequireTLS demands TLS on every enabled ingress.
+	RequireTLS bool `json:"requireTLS,omitempty"`
+	// AllowedBuilders lists the builders requests may use; empty allows every builder of the platform.
+	AllowedBuilders []string `json:"allowedBuilders,omitempty"`
+	// ForbidDockerfile refuses type dockerfile builds.
+	ForbidDockerfile bool `json:"forbidDockerfile,omitempty"`
+	// RequireCatalogBindings refuses bindings that are not in the platform's catalogue; otherwise such a binding refers to a Secret named after it.
+	RequireCatalogBindings bool `json:"requireCatalogBindings,omitempty"`
+}
+
+// BindingTarget is a service instance in the binding catalogue.
+type BindingTarget struct {
+	// Type of the service (database, cache, queue, ...); a request's binding must name the same type.
+	Type string `json:"type"`
+	// Secret holding the credentials in the Service Binding for Kubernetes layout (type, provider, host, port, username, password, ...).
+	Secret string `json:"secret"`
+	// Provider of the service, such as postgresql or aws-rds, for documentation and the binding's metadata.
+	Provider string `json:"provider,omitempty"`
+}
+
+// Origin is where the document starts.
+func (p *Platform) Origin() Position { return p.origin }

@@ -1,0 +1,3 @@
+module goldenpath.io/examples/sample-go
+
+go 1.19

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# setup-docker.sh: install Debian's Docker engine (20.10) and start dockerd in the background (no systemd), with
+# hack/goldenpath-runc as its default runtime. Idempotent: a dockerd that already runs is checked, not restarted.
+#
+#   bash hack/setup-docker.sh
+#
+# Log: $GOLDENPATH_CACHE/logs/dockerd.log. Always talk to it with /usr/bin/docker (see lib.sh).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+setup_lock
+
+WRAPPER=${GOLDENPATH_CACHE}/bin/${RUNC_WRAPPER_NAME}
+PROBE_IMAGE=goldenpath/probe:busybox
+
+install_packages() {
+  # docker.io brings containerd and runc; debootstrap is for setup-builder.sh; busybox-static for the probe image.
+  apt_install docker.io debootstrap busybox-static jq curl iptables iproute2 ca-certificates
+  [[ -x $DOCKER ]] || die "$DOCKER missing after installing docker.io"
+}
+
+install_wrapper() {
+  mkdir -p "$(dirname "$WRAPPER")"
+  if ! cmp -s "${GOLDENPATH_ROOT}/hack/goldenpath-runc" "$WRAPPER" 2>/dev/null; then
+    install -m 0755 "${GOLDENPATH_ROOT}/hack/goldenpath-runc" "$WRAPPER"
+  fi
+}
+
+dockerd_pids() { pgrep -x dockerd || true; }
+
+start_dockerd() {
+  if docker_ok; then
+    local runtime
+    runtime=$("$DOCKER" info -f '{{.DefaultRuntime}}')
+    if [[ $runtime == "$RUNC_WRAPPER_NAME" ]]; then
+      log "dockerd already running with default runtime ${RUNC_WRAPPER_NAME} (pid $(dockerd_pids | xargs))"
+    else
+      warn "a dockerd WITHOUT the ${RUNC_WRAPPER_NAME} runtime is running (pid $(dockerd_pids | xargs), default" \
+        "runtime '${runtime}'). It was not started by this script. 'docker run --privileged' may fail with" \
+        "'unable to apply caps: operation not permitted'. To use ours: stop that dockerd and re-run this script."
+    fi
+    return 0
+  fi
+  if [[ -n $(dockerd_pids) ]]; then
+    die "dockerd runs (pid $(dockerd_pids | xargs)) but ${DOCKER_HOST} does not answer; see its log, or stop it and re-run"
+  fi
+  # A pid file left by a dockerd that was killed makes the next one refuse to start.
+  local pidfile=/var/run/docker.pid
+  if [[ -f $pidfile ]] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then rm -f "$pidfile"; fi
+
+  log "starting dockerd (log: ${GOLDENPATH_CACHE}/logs/dockerd.log)"
+  # setsid: own session, so it outlives this script; 9>&-: do not inherit the setup lock.
+  setsid dockerd \
+    --host "$DOCKER_HOST" \
+    --add-runtime "${RUNC_WRAPPER_NAME}=${WRAPPER}" \
+    --default-runtime "$RUNC_WRAPPER_NAME" \
+    >>"${GOLDENPATH_CACHE}/logs/dockerd.log" 2>&1 </dev/null 9>&- &
+  echo $! >"${GOLDENPATH_CACHE}/dockerd.pid"
+  local i
+  for ((i = 0; i < 300; i++)); do
+    docker_ok && break
+    kill -0 "$(cat "${GOLDENPATH_CACHE}/dockerd.pid")" 2>/dev/null || {
+      tail -n 20 "${GOLDENPATH_CACHE}/logs/dockerd.log" >&2
+      die "dockerd exited during start-up (log above)"
+    }
+    sleep 0.2
+  done
+  docker_ok || die "dockerd did not answer within 60s; see ${GOLDENPATH_CACHE}/logs/dockerd.log"
+  log "dockerd up: $("$DOCKER" version -f 'server {{.Server.Version}}, API {{.Server.APIVersion}}')"
+}
+
+# A tiny local image (static busybox) so that the runtime can be checked without any registry.
+verify_privileged() {
+  if [[ -z $(image_id "$PROBE_IMAGE") ]]; then
+    local dir
+    dir=$(mktemp -d)
+    mkdir -p "$dir/bin"
+    cp /bin/busybox "$dir/bin/busybox"
+    ln -s busybox "$dir/bin/sh"
+    tar -C "$dir" -c . | "$DOCKER" import - "$PROBE_IMAGE" >/dev/null
+    rm -rf "$dir"
+  fi
+  local out
+  if ! out=$("$DOCKER" run --rm --privileged --network host "$PROBE_IMAGE" /bin/busybox echo privileged-ok 2>&1); then
+    die "'docker run --privileged' failed: ${out}"
+  fi
+  [[ $out == privileged-ok ]] || die "unexpected output from the probe container: ${out}"
+  log "docker run --privileged works"
+}
+
+timed "docker: packages" install_packages
+install_wrapper
+timed "docker: daemon" start_dockerd
+timed "docker: verify --privileged" verify_privileged

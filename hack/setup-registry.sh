@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# setup-registry.sh: run Debian's docker-registry (distribution 2.8) on 127.0.0.1 with its own config, storage
+# under $GOLDENPATH_CACHE/registry. Idempotent: a registry that we started and that still answers is reused.
+# Prints the address (e.g. 127.0.0.1:5111) on stdout; everything else goes to stderr.
+#
+#   REGISTRY_PORT=5111 bash hack/setup-registry.sh   # REGISTRY_PORT is optional: default 5111, else a free port
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+setup_lock
+
+DIR=${GOLDENPATH_CACHE}/registry
+CONFIG=${DIR}/config.yml
+PIDFILE=${DIR}/registry.pid
+mkdir -p "${DIR}/data"
+
+# ours PORT: true when the process in our pid file runs with our config and is the one listening on PORT.
+ours() {
+  local port=$1 pid
+  [[ -f $PIDFILE ]] || return 1
+  pid=$(cat "$PIDFILE")
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/${pid}/cmdline" | grep -qF -- "$CONFIG" || return 1
+  ss -Hltnp "sport = :${port}" | grep -q "pid=${pid}," || return 1
+  curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:${port}/v2/"
+}
+
+configured_port() { [[ -f $CONFIG ]] && sed -n 's/^  addr: 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$CONFIG" || true; }
+
+choose_port() {
+  if [[ -n ${REGISTRY_PORT:-} ]]; then
+    port_in_use "$REGISTRY_PORT" && die "REGISTRY_PORT=${REGISTRY_PORT} is taken by another process: $(ss -Hltnp "sport = :${REGISTRY_PORT}")"
+    echo "$REGISTRY_PORT"
+    return
+  fi
+  # Prefer the port used last time (images pushed before keep their names), then the default, then any free one.
+  local last
+  last=$(configured_port)
+  if [[ -n $last ]] && ! port_in_use "$last"; then echo "$last"; return; fi
+  if ! port_in_use "$REGISTRY_PORT_DEFAULT"; then echo "$REGISTRY_PORT_DEFAULT"; return; fi
+  free_port $((REGISTRY_PORT_DEFAULT + 1))
+}
+
+write_config() {
+  cat >"$CONFIG" <<EOF
+# Written by hack/setup-registry.sh: the goldenpath test registry (plain HTTP, loopback only, no auth).
+version: 0.1
+log:
+  level: info
+  fields:
+    service: goldenpath-registry
+storage:
+  filesystem:
+    rootdirectory: ${DIR}/data
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+http:
+  addr: 127.0.0.1:$1
+  secret: goldenpath-local-registry
+  headers:
+    X-Content-Type-Options: [nosniff]
+EOF
+}
+
+start_registry() {
+  local port
+  port=$(configured_port)
+  if [[ -n $port ]] && [[ -z ${REGISTRY_PORT:-} || $REGISTRY_PORT == "$port" ]] && ours "$port"; then
+    log "registry already running on 127.0.0.1:${port} (pid $(cat "$PIDFILE"))"
+  else
+    if [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null &&
+      tr '\0' ' ' <"/proc/$(cat "$PIDFILE")/cmdline" | grep -qF -- "$CONFIG"; then
+      log "stopping our registry (pid $(cat "$PIDFILE")): it does not answer on the wanted port"
+      kill "$(cat "$PIDFILE")"
+      sleep 0.5
+    fi
+    port=$(choose_port)
+    write_config "$port"
+    log "starting docker-registry on 127.0.0.1:${port} (log: ${GOLDENPATH_CACHE}/logs/registry.log)"
+    setsid /usr/bin/docker-registry serve "$CONFIG" >>"${GOLDENPATH_CACHE}/logs/registry.log" 2>&1 </dev/null 9>&- &
+    echo $! >"$PIDFILE"
+    wait_for 30 "the registry on 127.0.0.1:${port}" ours "$port"
+  fi
+  echo "127.0.0.1:${port}" >"${DIR}/addr"
+}
+
+timed "registry: packages" apt_install docker-registry curl iproute2
+timed "registry: daemon" start_registry
+cat "${DIR}/addr"
