@@ -3,13 +3,13 @@ package contract
 // Defaults applied by SetDefaults. They are part of the contract's public
 // format: changing one changes what existing contracts mean.
 const (
-	DefaultBuildType      = BuildTypeBuildpack
-	DefaultBuilder        = "default"
-	DefaultBranch         = "main"
-	DefaultReplicas int32 = 1
-	DefaultPort     int32 = 8080
-	DefaultDockerfile     = "Dockerfile"
-	DefaultContext        = "."
+	DefaultBuildType        = BuildTypeBuildpack
+	DefaultBuilder          = "default"
+	DefaultBranch           = "main"
+	DefaultReplicas   int32 = 1
+	DefaultPort       int32 = 8080
+	DefaultDockerfile       = "Dockerfile"
+	DefaultContext          = "."
 )
 
 // SetDefaults fills in every optional field that has a default. It is the

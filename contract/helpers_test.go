@@ -20,3 +20,15 @@ func filepathGlob(pattern string) ([][]byte, error) {
 	}
 	return out, nil
 }
+
+func mustRead(t interface {
+	Helper()
+	Fatal(...any)
+}, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}

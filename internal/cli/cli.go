@@ -1,0 +1,112 @@
+// Package cli is the goldenpath command line: flag parsing and printing
+// around calls into the goldenpath package. Nothing here exits the process
+// or touches os.Stdout; main passes the streams in and exits with the code
+// Run returns.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0 // success; for validate: every document is valid
+	ExitFailure = 1 // the command ran and found problems, or failed
+	ExitUsage   = 2 // the command line was wrong
+)
+
+// Streams are the standard streams a command uses.
+type Streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// failed is returned by a command that printed its own findings and only
+// needs to set the exit code.
+var failed = &exitError{code: ExitFailure}
+
+// Run runs the goldenpath command line with args (without the program name)
+// and returns the process exit code.
+func Run(ctx context.Context, streams Streams, args []string) int {
+	root := NewRootCommand(streams)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(streams.Err, "goldenpath: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(streams.Err, "goldenpath: %v\n", err)
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		return ExitUsage
+	}
+	return ExitFailure
+}
+
+// NewRootCommand builds the command tree. Each call builds a fresh tree with
+// no state shared between calls.
+func NewRootCommand(streams Streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "goldenpath",
+		Short: "From an AppDeploymentRequest contract to a running, patched, signed image on Kubernetes",
+		Long: `goldenpath turns an AppDeploymentRequest (apiVersion goldenpath.io/v1) into
+what the cluster needs (kpack Image, Argo CD Application, Deployment, Service,
+Ingress, service bindings) and runs the same build pipeline outside the cluster.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.Err)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
+	})
+	root.AddCommand(
+		newValidateCommand(streams),
+		newSchemaCommand(streams),
+	)
+	for _, c := range root.Commands() {
+		if c.Args == nil {
+			c.Args = cobra.NoArgs
+		}
+		args := c.Args
+		c.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return usageErrorf("%v\nSee '%s --help'.", err, c.CommandPath())
+			}
+			return nil
+		}
+	}
+	return root
+}
