@@ -6,7 +6,9 @@
 #   4. pack CLI               built from the github.com/buildpacks/pack module      -> $PACK_BIN
 #   5. builder                pack builder create from examples/builder/builder.toml -> goldenpath/builder:bookworm
 #   6. push                   run, build and builder images to the local registry    -> <registry>/goldenpath/...
-# Every step is keyed by its inputs (stamps under $GOLDENPATH_CACHE/stamps) and skipped when nothing changed.
+#                             (run and build first: the builder names the registry run image as a mirror)
+# Every step is keyed by its inputs (stamps under $GOLDENPATH_CACHE/stamps) and skipped when nothing changed; a stamp
+# is written only after its step succeeded, so an interrupted step is simply redone.
 # Needs hack/setup-docker.sh and hack/setup-registry.sh first (hack/setup.sh runs all three).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -22,7 +24,7 @@ EXAMPLES=${GOLDENPATH_ROOT}/examples/builder
 ROOTFS_TAR=${GOLDENPATH_CACHE}/debian/${DEBIAN_SUITE}-minbase.tar
 STAGE=${GOLDENPATH_CACHE}/builder/stage
 # Bump a recipe number when the way a step builds its output changes (its other inputs are hashed).
-RECIPE_ROOTFS=1 RECIPE_IMAGES=1 RECIPE_LIFECYCLE=1 RECIPE_PACK=1 RECIPE_BUILDER=1
+RECIPE_ROOTFS=1 RECIPE_IMAGES=1 RECIPE_LIFECYCLE=2 RECIPE_PACK=1 RECIPE_BUILDER=1
 
 # image_fresh NAME KEY REF: step NAME made REF from inputs KEY, and REF is still that image.
 image_fresh() { stamp_ok "$1" "$2 $(image_id "$3")"; }
@@ -39,8 +41,9 @@ base_image() {
   key=$(stamp_key "rootfs-v${RECIPE_ROOTFS}" "$DEBIAN_SUITE" "$DEBIAN_MIRROR" "$DEBIAN_SECURITY_MIRROR" \
     "$(dpkg-query -W -f='${Version}' debootstrap)")
   if ! stamp_ok rootfs "$key" || [[ ! -f $ROOTFS_TAR ]]; then
-    local dir
-    dir=$(mktemp -d "${GOLDENPATH_CACHE}/debian-rootfs.XXXXXX")
+    local dir=${GOLDENPATH_CACHE}/debian/${DEBIAN_SUITE}-rootfs
+    rm -rf "$dir"
+    mkdir -p "$dir"
     log "debootstrap --variant=minbase ${DEBIAN_SUITE}"
     logged debootstrap debootstrap --variant=minbase "$DEBIAN_SUITE" "$dir" "$DEBIAN_MIRROR"
     cat >"${dir}/etc/apt/sources.list" <<EOF
@@ -85,6 +88,15 @@ stack_image() {
 }
 
 # --- 3. lifecycle -------------------------------------------------------------------------------------------------
+# go_binary_sbom NAME VERSION BINARY: a CycloneDX SBOM of a Go binary (its module dependencies, from go version -m).
+go_binary_sbom() {
+  "$GO" version -m "$3" | jq -R -s --arg name "$1" --arg version "$2" '
+    [split("\n")[] | split("\t") | select(.[1] == "dep") | {type: "library", name: .[2], version: .[3],
+      purl: "pkg:golang/\(.[2])@\(.[3])"}] as $deps
+    | {bomFormat: "CycloneDX", specVersion: "1.4", version: 1,
+       metadata: {component: {type: "application", name: $name, version: $version}}, components: $deps}'
+}
+
 lifecycle() {
   local key
   key=$(stamp_key "lifecycle-v${RECIPE_LIFECYCLE}" "$LIFECYCLE_VERSION" "$("$GO" env GOVERSION)")
@@ -92,22 +104,24 @@ lifecycle() {
     log "lifecycle ${LIFECYCLE_VERSION}: cached at ${LIFECYCLE_TGZ}"
     return 0
   fi
-  local src out
+  local src out bin
   src=$(go_module_dir "github.com/buildpacks/lifecycle@v${LIFECYCLE_VERSION}")
-  out=$(mktemp -d "${GOLDENPATH_CACHE}/lifecycle-build.XXXXXX")
+  out=${GOLDENPATH_CACHE}/lifecycle/${LIFECYCLE_VERSION}/build
+  rm -rf "$out"
   mkdir -p "${out}/lifecycle"
-  local ldflags="-s -w -X github.com/buildpacks/lifecycle/cmd.Version=${LIFECYCLE_VERSION}"
   log "go build lifecycle ${LIFECYCLE_VERSION} (cmd/lifecycle, cmd/launcher)"
   CGO_ENABLED=0 GOOS=linux GOARCH=amd64 logged lifecycle-build env -C "$src" "$GO" build -trimpath \
-    -ldflags "$ldflags" -o "${out}/lifecycle/" ./cmd/lifecycle ./cmd/launcher
-  local phase
-  for phase in detector analyzer restorer builder exporter rebaser creator extender; do
-    ln -sf lifecycle "${out}/lifecycle/${phase}"
+    -ldflags "-s -w -X github.com/buildpacks/lifecycle/cmd.Version=${LIFECYCLE_VERSION}" \
+    -o "${out}/lifecycle/" ./cmd/lifecycle ./cmd/launcher
+  for bin in detector analyzer restorer builder exporter rebaser creator extender; do
+    ln -sf lifecycle "${out}/lifecycle/${bin}"
   done
-  mkdir -p "$(dirname "$LIFECYCLE_TGZ")"
+  # The exporter adds these to every app image's SBOM layer (it warns when they are missing).
+  for bin in lifecycle launcher; do
+    go_binary_sbom "$bin" "$LIFECYCLE_VERSION" "${out}/lifecycle/${bin}" >"${out}/lifecycle/${bin}.sbom.cdx.json"
+  done
   logged lifecycle-package env -C "$src" "$GO" run ./tools/packager -inputDir "${out}/lifecycle" \
-    -archivePath "${LIFECYCLE_TGZ}.tmp" -descriptorPath "${src}/lifecycle.toml" -version "$LIFECYCLE_VERSION"
-  mv "${LIFECYCLE_TGZ}.tmp" "$LIFECYCLE_TGZ"
+    -archivePath "$LIFECYCLE_TGZ" -descriptorPath "${src}/lifecycle.toml" -version "$LIFECYCLE_VERSION"
   rm -rf "$out"
   stamp_write lifecycle "$key"
   log "lifecycle ${LIFECYCLE_VERSION}: ${LIFECYCLE_TGZ}"
@@ -126,8 +140,7 @@ pack_cli() {
   mkdir -p "$(dirname "$PACK_BIN")"
   log "go build pack ${PACK_VERSION}"
   CGO_ENABLED=0 logged pack-build env -C "$src" "$GO" build -trimpath \
-    -ldflags "-s -w -X github.com/buildpacks/pack/pkg/client.Version=${PACK_VERSION}" -o "${PACK_BIN}.tmp" .
-  mv "${PACK_BIN}.tmp" "$PACK_BIN"
+    -ldflags "-s -w -X github.com/buildpacks/pack/pkg/client.Version=${PACK_VERSION}" -o "$PACK_BIN" .
   stamp_write pack "$key"
   log "pack ${PACK_VERSION}: ${PACK_BIN} ($("$PACK_BIN" version))"
 }
@@ -184,12 +197,17 @@ push() {
   logged push "$DOCKER" push "$dst"
   log "pushed ${dst}"
 }
+push_images() {
+  local ref
+  for ref in "$@"; do push "$ref"; done
+}
 
 timed "builder: packages" apt_install debootstrap jq curl
 timed "builder: base image" base_image
 timed "builder: build image" stack_image build
 timed "builder: run image" stack_image run
+timed "builder: push run and build images" push_images "$RUN_IMAGE" "$BUILD_IMAGE"
 timed "builder: lifecycle" lifecycle
 timed "builder: pack" pack_cli
 timed "builder: builder image" builder
-timed "builder: push" eval 'push "$RUN_IMAGE"; push "$BUILD_IMAGE"; push "$BUILDER_IMAGE"'
+timed "builder: push builder" push_images "$BUILDER_IMAGE"

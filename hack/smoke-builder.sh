@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # smoke-builder.sh: checks the builder made by hack/setup.sh, for real:
 #   1. pack build of each buildpack sample app (examples/apps/{go,nodejs,python}), run it, curl / and /healthz
+#      and of a Procfile-only app
 #   2. docker build of examples/apps/dockerfile (FROM the local run image), run it, curl it
 #   3. the Go app built cold (--clear-cache) and warm gives the same image ID (reproducible), warm faster
 #   4. the Go app's SBOM names the Go toolchain; the image runs as 1000:1000 with the CNB labels
@@ -77,6 +78,19 @@ build_apps() {
   done
 }
 
+# A Procfile alone (goldenpath/procfile): "web" runs through bash -c, so $PORT is expanded.
+procfile_only() {
+  local dir
+  dir=$(mktemp -d)
+  echo "hello from goldenpath procfile app" >"${dir}/index.html"
+  # shellcheck disable=SC2016 # expanded by bash -c inside the container
+  echo 'web: exec python3 -m http.server --bind 127.0.0.1 "$PORT"' >"${dir}/Procfile"
+  echo "ok" >"${dir}/healthz"
+  logged smoke-procfile pack_build "${PREFIX}/procfile" "$dir"
+  run_and_curl "${PREFIX}/procfile" "hello from goldenpath procfile app"
+  rm -rf "$dir"
+}
+
 # --- 2. dockerfile app --------------------------------------------------------------------------------------------
 build_dockerfile_app() {
   DOCKER_BUILDKIT=1 logged smoke-dockerfile "$DOCKER" build --network host -t "${PREFIX}/dockerfile" \
@@ -120,7 +134,7 @@ metadata() {
   dir=$(mktemp -d)
   logged smoke-sbom "$PACK" sbom download "$image" --output-dir "$dir"
   local sbom
-  sbom=$(find "$dir" -name '*.sbom.cdx.json' -path '*goldenpath_go*' | head -n1)
+  sbom=$(find "$dir" -name 'sbom.cdx.json' -path '*/goldenpath_go/app/*' | head -n1)
   if [[ -n $sbom ]] && jq -e '.components[] | select(.name == "go" and (.version | startswith("1.")))' "$sbom" >/dev/null; then
     ok "SBOM ${sbom#"$dir"/} lists $(jq -r '.components[0] | "\(.name) \(.version)"' "$sbom")"
   else
@@ -176,6 +190,7 @@ run_image_top_layer() {
 }
 
 timed "smoke: buildpack apps" build_apps
+timed "smoke: Procfile-only app" procfile_only
 timed "smoke: dockerfile app" build_dockerfile_app
 timed "smoke: reproducible Go build" reproducible_go
 timed "smoke: metadata and SBOM" metadata
