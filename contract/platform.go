@@ -28,13 +28,34 @@ type Platform struct {
 	Environments map[Environment]EnvironmentConfig `json:"environments"`
 	// Bindings is the catalogue of service instances requests can bind to, by name.
 	Bindings map[string]BindingTarget `json:"bindings,omitempty"`
+	// BindingProjection says how a binding's Secret reaches the container: servicebinding (a servicebinding.io ServiceBinding, projected by a Service Binding controller) or volume (goldenpath mounts the Secret at $SERVICE_BINDING_ROOT/<name> itself, the same layout, for clusters without a controller). Defaults to servicebinding.
+	BindingProjection BindingProjection `json:"bindingProjection,omitempty"`
+	// ArgoCD says where Argo CD runs.
+	ArgoCD ArgoCDConfig `json:"argocd,omitempty"`
 
 	origin Position
 	ix     *index
 }
 
+// BindingProjection selects how bindings reach the container.
+type BindingProjection string
+
+// The binding projections.
+const (
+	ProjectServiceBinding BindingProjection = "servicebinding"
+	ProjectVolume         BindingProjection = "volume"
+)
+
+// ArgoCDConfig says where Argo CD runs.
+type ArgoCDConfig struct {
+	// Namespace Argo CD watches for Applications and AppProjects. Defaults to argocd.
+	Namespace string `json:"namespace,omitempty"`
+}
+
 // PlatformBuild holds the settings applied to every kpack Image.
 type PlatformBuild struct {
+	// Namespace of the platform's own build objects (the ClusterBuilder's service account, alerts). Defaults to goldenpath-system.
+	Namespace string `json:"namespace,omitempty"`
 	// ServiceAccount the kpack Images build with; it holds the registry and git credentials. Defaults to goldenpath-build.
 	ServiceAccount string `json:"serviceAccount,omitempty"`
 	// RegistrySecret is the kubernetes.io/dockerconfigjson Secret the service account references. Defaults to goldenpath-registry.

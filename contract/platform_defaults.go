@@ -16,10 +16,15 @@ const (
 	DefaultCacheSize       = Quantity("2Gi")
 	DefaultHistoryLimit    = int64(10)
 	DefaultArgoProjectBase = "goldenpath-"
+	DefaultBuildNamespace  = "goldenpath-system"
+	DefaultArgoNamespace   = "argocd"
+	DefaultProjection      = ProjectServiceBinding
 )
 
 // SetDefaults fills in the platform's optional fields:
 //
+//   - argocd.namespace: argocd; bindingProjection: servicebinding
+//   - build.namespace: goldenpath-system
 //   - build.serviceAccount: goldenpath-build; build.registrySecret: goldenpath-registry
 //   - build.cache.kind: registry; build.cache.size: 2Gi (volume caches)
 //   - build.successHistoryLimit and failedHistoryLimit: 10
@@ -27,7 +32,16 @@ const (
 //   - environments.*.argoProject: goldenpath-<environment>
 //   - environments.*.gitops.targetRevision: HEAD; .path: {environment}/{application}
 func (p *Platform) SetDefaults() {
+	if p.ArgoCD.Namespace == "" {
+		p.ArgoCD.Namespace = DefaultArgoNamespace
+	}
+	if p.BindingProjection == "" {
+		p.BindingProjection = DefaultProjection
+	}
 	b := &p.Build
+	if b.Namespace == "" {
+		b.Namespace = DefaultBuildNamespace
+	}
 	if b.ServiceAccount == "" {
 		b.ServiceAccount = DefaultServiceAccount
 	}

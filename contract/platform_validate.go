@@ -66,7 +66,18 @@ func (p *Platform) Validate() Errors {
 	} else if _, err := name.NewRepository(p.Registry); err != nil {
 		v.add("registry", fmt.Sprintf("%q is not an image repository: %v", p.Registry, err), "")
 	}
+	switch p.BindingProjection {
+	case "", ProjectServiceBinding, ProjectVolume:
+	default:
+		v.add("bindingProjection", fmt.Sprintf("unsupported binding projection %q", p.BindingProjection), "use servicebinding or volume")
+	}
+	if p.ArgoCD.Namespace != "" {
+		v.dnsLabel("argocd.namespace", p.ArgoCD.Namespace, false)
+	}
 	b := fieldPath("build")
+	if p.Build.Namespace != "" {
+		v.dnsLabel(b.Child("namespace"), p.Build.Namespace, false)
+	}
 	v.subdomain(b.Child("serviceAccount"), p.Build.ServiceAccount)
 	v.subdomain(b.Child("registrySecret"), p.Build.RegistrySecret)
 	switch p.Build.Cache.Kind {

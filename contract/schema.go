@@ -210,6 +210,8 @@ func (Platform) JSONSchemaExtend(s *jsonschema.Schema) {
 	envs.PropertyNames = &jsonschema.Schema{Enum: enumOf(Environments)}
 	envs.MinProperties = ptrUint(1)
 	prop(s, "builders").Required = []string{DefaultBuilder}
+	bp := prop(s, "bindingProjection")
+	bp.Enum, bp.Default = []any{string(ProjectServiceBinding), string(ProjectVolume)}, string(DefaultProjection)
 	prop(s, "builders").PropertyNames = &jsonschema.Schema{Pattern: DNSLabelPattern}
 }
 

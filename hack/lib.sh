@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the settings are used by the scripts that source this file
 # Common settings and helpers for the hack/ setup scripts. Source it, don't run it:
 #
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -10,6 +10,7 @@
 # Only the registry copy changes; the local goldenpath/run:bookworm stays the original. hack/setup.sh (its push
 # step) also restores the original in the registry.
 set -euo pipefail
+# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_docker
 

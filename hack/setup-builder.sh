@@ -11,6 +11,7 @@
 # is written only after its step succeeded, so an interrupted step is simply redone.
 # Needs hack/setup-docker.sh and hack/setup-registry.sh first (hack/setup.sh runs all three).
 set -euo pipefail
+# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 setup_lock
 require_docker

@@ -6,11 +6,13 @@
 #
 # Log: $GOLDENPATH_CACHE/logs/dockerd.log. Always talk to it with /usr/bin/docker (see lib.sh).
 set -euo pipefail
+# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 setup_lock
 
 WRAPPER=${GOLDENPATH_CACHE}/bin/${RUNC_WRAPPER_NAME}
 PROBE_IMAGE=goldenpath/probe:busybox
+FOREIGN=""
 
 install_packages() {
   # docker.io brings containerd and runc; debootstrap is for setup-builder.sh; busybox-static for the probe image.
@@ -25,23 +27,24 @@ install_wrapper() {
   fi
 }
 
-dockerd_pids() { pgrep -x dockerd || true; }
+# socket_pid: the pid of the process listening on our Docker socket.
+socket_pid() { ss -Hxlp src "$DOCKER_SOCK" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1; }
 
 start_dockerd() {
   if docker_ok; then
     local runtime
     runtime=$("$DOCKER" info -f '{{.DefaultRuntime}}')
     if [[ $runtime == "$RUNC_WRAPPER_NAME" ]]; then
-      log "dockerd already running with default runtime ${RUNC_WRAPPER_NAME} (pid $(dockerd_pids | xargs))"
+      log "dockerd already running with default runtime ${RUNC_WRAPPER_NAME} (pid $(socket_pid))"
     else
-      warn "a dockerd WITHOUT the ${RUNC_WRAPPER_NAME} runtime is running (pid $(dockerd_pids | xargs), default" \
-        "runtime '${runtime}'). It was not started by this script. 'docker run --privileged' may fail with" \
-        "'unable to apply caps: operation not permitted'. To use ours: stop that dockerd and re-run this script."
+      FOREIGN="a dockerd WITHOUT the ${RUNC_WRAPPER_NAME} runtime answers on ${DOCKER_HOST} (pid $(socket_pid),"
+      FOREIGN+=" default runtime '${runtime}'); this script did not start it. Stop it and re-run this script."
+      warn "$FOREIGN"
     fi
     return 0
   fi
-  if [[ -n $(dockerd_pids) ]]; then
-    die "dockerd runs (pid $(dockerd_pids | xargs)) but ${DOCKER_HOST} does not answer; see its log, or stop it and re-run"
+  if [[ -n $(socket_pid) ]]; then
+    die "pid $(socket_pid) listens on ${DOCKER_HOST} but does not answer 'docker info': stop it and re-run"
   fi
   # A pid file left by a dockerd that was killed makes the next one refuse to start.
   local pidfile=/var/run/docker.pid
@@ -81,7 +84,7 @@ verify_privileged() {
   fi
   local out
   if ! out=$("$DOCKER" run --rm --privileged --network host "$PROBE_IMAGE" /bin/busybox echo privileged-ok 2>&1); then
-    die "'docker run --privileged' failed: ${out}"
+    die "'docker run --privileged' failed: ${out}${FOREIGN:+ -- ${FOREIGN}}"
   fi
   [[ $out == privileged-ok ]] || die "unexpected output from the probe container: ${out}"
   log "docker run --privileged works"

@@ -5,6 +5,7 @@
 #
 #   REGISTRY_PORT=5111 bash hack/setup-registry.sh   # REGISTRY_PORT is optional: default 5111, else a free port
 set -euo pipefail
+# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 setup_lock
 
@@ -24,11 +25,12 @@ ours() {
   curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:${port}/v2/"
 }
 
-configured_port() { [[ -f $CONFIG ]] && sed -n 's/^  addr: 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$CONFIG" || true; }
+configured_port() {
+  if [[ -f $CONFIG ]]; then sed -n 's/^  addr: 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$CONFIG"; fi
+}
 
 choose_port() {
   if [[ -n ${REGISTRY_PORT:-} ]]; then
-    port_in_use "$REGISTRY_PORT" && die "REGISTRY_PORT=${REGISTRY_PORT} is taken by another process: $(ss -Hltnp "sport = :${REGISTRY_PORT}")"
     echo "$REGISTRY_PORT"
     return
   fi
@@ -63,18 +65,29 @@ http:
 EOF
 }
 
+# stop_ours: stop the registry in our pid file, if it runs with our config.
+stop_ours() {
+  local pid
+  [[ -f $PIDFILE ]] || return 0
+  pid=$(cat "$PIDFILE")
+  if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/${pid}/cmdline" | grep -qF -- "$CONFIG"; then
+    log "stopping our registry (pid ${pid})"
+    kill "$pid"
+    wait_for 10 "registry pid ${pid} to exit" eval "! kill -0 ${pid}"
+  fi
+  rm -f "$PIDFILE"
+}
+
 start_registry() {
   local port
   port=$(configured_port)
-  if [[ -n $port ]] && [[ -z ${REGISTRY_PORT:-} || $REGISTRY_PORT == "$port" ]] && ours "$port"; then
+  if [[ -n $port ]] && ours "$port" && [[ -z ${REGISTRY_PORT:-} || $REGISTRY_PORT == "$port" ]]; then
     log "registry already running on 127.0.0.1:${port} (pid $(cat "$PIDFILE"))"
   else
-    if [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null &&
-      tr '\0' ' ' <"/proc/$(cat "$PIDFILE")/cmdline" | grep -qF -- "$CONFIG"; then
-      log "stopping our registry (pid $(cat "$PIDFILE")): it does not answer on the wanted port"
-      kill "$(cat "$PIDFILE")"
-      sleep 0.5
+    if [[ -n ${REGISTRY_PORT:-} ]] && port_in_use "$REGISTRY_PORT"; then
+      die "REGISTRY_PORT=${REGISTRY_PORT} is taken by another process: $(ss -Hltnp "sport = :${REGISTRY_PORT}")"
     fi
+    stop_ours
     port=$(choose_port)
     write_config "$port"
     log "starting docker-registry on 127.0.0.1:${port} (log: ${GOLDENPATH_CACHE}/logs/registry.log)"

@@ -5,6 +5,7 @@
 #
 #   bash hack/setup.sh && source /var/cache/goldenpath/env.sh
 set -euo pipefail
+# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 setup_lock
 

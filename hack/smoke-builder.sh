@@ -9,6 +9,7 @@
 #   6. publish to the local registry (run image mirror), patch the run image, pack rebase onto it, restore
 # Only 127.0.0.1 is contacted. Exit status 0 = all passed.
 set -euo pipefail
+# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ENV_FILE=${GOLDENPATH_CACHE}/env.sh
@@ -109,8 +110,11 @@ reproducible_go() {
   logged smoke-go-warm pack_build "$image" "${APPS}/go"
   warm=$(elapsed "$t")
   id2=$(image_id "$image")
-  grep -q 'Restoring data for "goldenpath/go:go-cache"' "${GOLDENPATH_CACHE}/logs/smoke-go-warm.log" &&
-    ok "warm Go build restored the go-cache layer" || fail "warm Go build did not restore the go-cache layer"
+  if grep -q 'Restoring data for "goldenpath/go:go-cache"' "${GOLDENPATH_CACHE}/logs/smoke-go-warm.log"; then
+    ok "warm Go build restored the go-cache layer"
+  else
+    fail "warm Go build did not restore the go-cache layer"
+  fi
   if [[ $id1 == "$id2" ]]; then
     ok "Go app built twice (cold ${cold}s, warm ${warm}s): same image ID ${id1}"
   else
@@ -122,7 +126,7 @@ reproducible_go() {
 metadata() {
   local image=${PREFIX}/go dir user
   user=$("$DOCKER" image inspect -f '{{.Config.User}}' "$image")
-  [[ $user == 1000:1000 ]] && ok "${image} runs as ${user}" || fail "${image} runs as '${user}', want 1000:1000"
+  if [[ $user == 1000:1000 ]]; then ok "${image} runs as ${user}"; else fail "${image} runs as '${user}', want 1000:1000"; fi
   local label
   for label in io.buildpacks.lifecycle.metadata io.buildpacks.build.metadata io.buildpacks.stack.id; do
     if [[ -n $("$DOCKER" image inspect -f "{{index .Config.Labels \"${label}\"}}" "$image") ]]; then
@@ -138,7 +142,7 @@ metadata() {
   if [[ -n $sbom ]] && jq -e '.components[] | select(.name == "go" and (.version | startswith("1.")))' "$sbom" >/dev/null; then
     ok "SBOM ${sbom#"$dir"/} lists $(jq -r '.components[0] | "\(.name) \(.version)"' "$sbom")"
   else
-    fail "no Go SBOM with the toolchain under ${dir}: $(find "$dir" -type f | xargs)"
+    fail "no Go SBOM with the toolchain under ${dir}: $(find "$dir" -type f -printf '%P ')"
   fi
   rm -rf "$dir"
 }

@@ -95,8 +95,10 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 	root.AddCommand(
 		newValidateCommand(streams),
 		newSchemaCommand(streams),
+		newRenderCommand(streams),
+		newPlatformCommand(streams),
 	)
-	for _, c := range root.Commands() {
+	for _, c := range allCommands(root) {
 		if c.Args == nil {
 			c.Args = cobra.NoArgs
 		}
@@ -109,4 +111,13 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 		}
 	}
 	return root
+}
+
+func allCommands(c *cobra.Command) []*cobra.Command {
+	var out []*cobra.Command
+	for _, sub := range c.Commands() {
+		out = append(out, sub)
+		out = append(out, allCommands(sub)...)
+	}
+	return out
 }

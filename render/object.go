@@ -1,0 +1,157 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Object is one rendered Kubernetes object, held as the plain JSON-like
+// value it serializes to, with the path it takes in a GitOps tree.
+type Object struct {
+	// Path is the object's file in the GitOps tree, relative to its root,
+	// such as dev/payments-api/deployment.yaml.
+	Path string
+	// Value is the object as plain values (map[string]any and friends).
+	Value map[string]any
+}
+
+// APIVersion, Kind, Name and Namespace read the object's identity.
+func (o Object) APIVersion() string { return str(o.Value["apiVersion"]) }
+
+// Kind is the object's kind.
+func (o Object) Kind() string { return str(o.Value["kind"]) }
+
+// Name is the object's metadata.name.
+func (o Object) Name() string { return str(meta(o.Value)["name"]) }
+
+// Namespace is the object's metadata.namespace ("" for cluster objects).
+func (o Object) Namespace() string { return str(meta(o.Value)["namespace"]) }
+
+func meta(v map[string]any) map[string]any {
+	m, _ := v["metadata"].(map[string]any)
+	return m
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+// YAML encodes the object with sorted keys.
+func (o Object) YAML() ([]byte, error) { return yaml.Marshal(o.Value) }
+
+// toObject converts a typed API object to its plain form, dropping what the
+// typed structs emit but no author writes: creationTimestamp: null and an
+// empty status.
+func toObject(path string, typed any) (Object, error) {
+	data, err := json.Marshal(typed)
+	if err != nil {
+		return Object{}, fmt.Errorf("encoding %T: %w", typed, err)
+	}
+	var v map[string]any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return Object{}, err
+	}
+	if m := meta(v); m != nil {
+		if m["creationTimestamp"] == nil {
+			delete(m, "creationTimestamp")
+		}
+	}
+	if s, ok := v["status"].(map[string]any); ok && len(prune(s)) == 0 {
+		delete(v, "status")
+	}
+	return Object{Path: path, Value: v}, nil
+}
+
+// prune removes empty maps and nils from a status so that typed zero
+// values (status: {conditions: null}) do not show.
+func prune(m map[string]any) map[string]any {
+	for k, v := range m {
+		switch x := v.(type) {
+		case nil:
+			delete(m, k)
+		case map[string]any:
+			if len(prune(x)) == 0 {
+				delete(m, k)
+			}
+		}
+	}
+	return m
+}
+
+// kindOrder puts objects in the order a reader (and kubectl apply) wants
+// them: namespaces and accounts first, then build objects, workloads,
+// networking and bindings, Argo CD last.
+var kindOrder = map[string]int{
+	"Namespace": 0, "ServiceAccount": 1, "Secret": 2,
+	"ClusterLifecycle": 10, "ClusterStore": 11, "ClusterStack": 12, "ClusterBuilder": 13, "Image": 14,
+	"Deployment": 20, "Service": 21, "Ingress": 22, "ServiceBinding": 23,
+	"PrometheusRule": 30, "AppProject": 40, "Application": 41, "Kustomization": 50,
+}
+
+// Sort orders objects by path, then kind order, namespace and name.
+func Sort(objs []Object) {
+	sort.SliceStable(objs, func(i, j int) bool {
+		a, b := objs[i], objs[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if ka, kb := kindOrder[a.Kind()], kindOrder[b.Kind()]; ka != kb {
+			return ka < kb
+		}
+		if a.Namespace() != b.Namespace() {
+			return a.Namespace() < b.Namespace()
+		}
+		return a.Name() < b.Name()
+	})
+}
+
+// Stream encodes objects as one YAML stream, separated by ---, each headed
+// by a comment with its path in the GitOps tree.
+func Stream(objs []Object) ([]byte, error) {
+	var buf bytes.Buffer
+	for i, o := range objs {
+		data, err := o.YAML()
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		fmt.Fprintf(&buf, "# %s\n", o.Path)
+		buf.Write(data)
+	}
+	return buf.Bytes(), nil
+}
+
+// Tree lays objects out as files: each path's objects, in order, as one
+// YAML stream. The result maps slash-separated relative paths to content.
+func Tree(objs []Object) (map[string][]byte, error) {
+	byPath := map[string][]Object{}
+	var paths []string
+	for _, o := range objs {
+		if _, ok := byPath[o.Path]; !ok {
+			paths = append(paths, o.Path)
+		}
+		byPath[o.Path] = append(byPath[o.Path], o)
+	}
+	out := make(map[string][]byte, len(paths))
+	for _, p := range paths {
+		var buf bytes.Buffer
+		for i, o := range byPath[p] {
+			data, err := o.YAML()
+			if err != nil {
+				return nil, err
+			}
+			if i > 0 {
+				buf.WriteString("---\n")
+			}
+			buf.Write(data)
+		}
+		out[p] = buf.Bytes()
+	}
+	return out, nil
+}
