@@ -190,7 +190,7 @@ func (a *app) deployment(image, source string) *appsv1.Deployment {
 					MaxSurge:       ptr(intstr.FromString("25%")),
 				},
 			},
-			Selector:             &metav1.LabelSelector{MatchLabels: a.selectorLabels()},
+			Selector: &metav1.LabelSelector{MatchLabels: a.selectorLabels()},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: a.labels("server")},
 				Spec: corev1.PodSpec{

@@ -9,8 +9,8 @@ import (
 
 	kpack "github.com/pivotal/kpack/pkg/apis/build/v1alpha2"
 	"github.com/stretchr/testify/assert"
-	"knative.dev/pkg/apis"
 	"github.com/stretchr/testify/require"
+	"knative.dev/pkg/apis"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/internal/golden"

