@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -97,6 +98,7 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 		newSchemaCommand(streams),
 		newRenderCommand(streams),
 		newPlatformCommand(streams),
+		newBackstageCommand(streams),
 	)
 	for _, c := range allCommands(root) {
 		if c.Args == nil {
@@ -120,4 +122,13 @@ func allCommands(c *cobra.Command) []*cobra.Command {
 		out = append(out, allCommands(sub)...)
 	}
 	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

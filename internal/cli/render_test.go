@@ -100,3 +100,15 @@ func TestPlatformCommands(t *testing.T) {
 	assert.Equal(t, cli.ExitUsage, code)
 	assert.Contains(t, errOut, "expected kind Platform")
 }
+
+func TestBackstageCommand(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errOut := run(t, "backstage", "--out", dir)
+	require.Equal(t, cli.ExitOK, code, errOut)
+	tree := readTree(t, dir)
+	assert.Contains(t, tree["template.yaml"], "publish:github:pull-request")
+	assert.Contains(t, tree["skeleton/${{ values.environment }}/${{ values.application }}.yaml"], "kind: AppDeploymentRequest")
+
+	code, _, _ = run(t, "backstage")
+	assert.Equal(t, cli.ExitUsage, code)
+}

@@ -1,0 +1,215 @@
+package goldenpath
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/render"
+)
+
+// WithImages pins Deployments to built images by digest. Keys are an
+// application name, or environment/application when one application is
+// rendered for several environments; the key "" applies to a lone request.
+// Default: no pins (the kpack tag, or the pipeline's tag for dockerfile
+// builds).
+func WithImages(images map[string]string) Option {
+	return func(o *options) error {
+		for k, v := range images {
+			if v == "" {
+				return fmt.Errorf("WithImages: empty image for %q", k)
+			}
+		}
+		o.images = images
+		return nil
+	}
+}
+
+// LoadRequests loads every request under paths (files or folders) and
+// checks each against the platform's policy. Any problem in any file stops
+// it: the error is a contract.Errors listing them all.
+func LoadRequests(ctx context.Context, paths []string, opts ...Option) ([]*contract.AppDeploymentRequest, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return o.loadRequests(ctx, paths)
+}
+
+func (o *options) loadRequests(ctx context.Context, paths []string) ([]*contract.AppDeploymentRequest, error) {
+	files, err := ExpandPaths(paths)
+	if err != nil {
+		return nil, err
+	}
+	var reqs []*contract.AppDeploymentRequest
+	var errs contract.Errors
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		rs, err := contract.LoadFile(f)
+		errs = append(errs, contract.AsErrors(err)...)
+		for _, r := range rs {
+			errs = append(errs, o.platform.Admit(r)...)
+		}
+		reqs = append(reqs, rs...)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return reqs, nil
+}
+
+// Render loads the requests under paths and renders each against the
+// platform: kpack Image, Deployment, Service, Ingress, bindings,
+// kustomization.yaml and Argo CD Application. The objects come back sorted,
+// ready for render.Stream or WriteTree. Nothing is rendered when any
+// request has a problem.
+func Render(ctx context.Context, paths []string, opts ...Option) ([]render.Object, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	reqs, err := o.loadRequests(ctx, paths)
+	if err != nil {
+		return nil, err
+	}
+	return o.renderRequests(reqs)
+}
+
+// RenderRequests renders requests already loaded (see Render).
+func RenderRequests(reqs []*contract.AppDeploymentRequest, opts ...Option) ([]render.Object, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return o.renderRequests(reqs)
+}
+
+func (o *options) renderRequests(reqs []*contract.AppDeploymentRequest) ([]render.Object, error) {
+	seen := map[string]contract.Position{}
+	used := map[string]bool{}
+	var all []render.Object
+	for _, r := range reqs {
+		key := string(r.Environment) + "/" + r.Application
+		if first, dup := seen[key]; dup {
+			return nil, contract.Errors{{Position: r.PositionOf("application"), Path: "application",
+				Message: fmt.Sprintf("application %q in %s is already requested at %s", r.Application, r.Environment, first)}}
+		}
+		seen[key] = r.Origin()
+		image := ""
+		for _, k := range []string{key, r.Application} {
+			if img, ok := o.images[k]; ok && image == "" {
+				image, used[k] = img, true
+			}
+		}
+		if img, ok := o.images[""]; ok && image == "" {
+			if len(reqs) != 1 {
+				return nil, fmt.Errorf("an image without an application name needs exactly one request, not %d; use APPLICATION=IMAGE", len(reqs))
+			}
+			image, used[""] = img, true
+		}
+		objs, err := render.App(r, o.platform, render.AppOptions{Image: image})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, objs...)
+	}
+	for k := range o.images {
+		if !used[k] {
+			return nil, fmt.Errorf("image given for %q, but no request renders that application", k)
+		}
+	}
+	render.Sort(all)
+	return all, nil
+}
+
+// RenderPlatform renders the platform-wide objects (see render.Platform).
+func RenderPlatform(opts ...Option) ([]render.Object, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return render.Platform(o.platform)
+}
+
+// WriteTree writes objects as a GitOps tree under dir: one file per object
+// path, folders created as needed. Each file is written to a temporary file
+// and renamed into place, so a reader (or a crash) never sees a
+// half-written file; files of the tree that exist already are replaced,
+// other files are left alone. It returns the paths written, sorted.
+func WriteTree(dir string, objs []render.Object) ([]string, error) {
+	files, err := render.Tree(objs)
+	if err != nil {
+		return nil, err
+	}
+	paths := sortedFileNames(files)
+	for _, p := range paths {
+		if filepath.IsAbs(p) || strings.Contains(p, "..") {
+			return nil, fmt.Errorf("refusing to write %q outside %s", p, dir)
+		}
+	}
+	for _, p := range paths {
+		if err := writeFileAtomic(filepath.Join(dir, filepath.FromSlash(p)), files[p]); err != nil {
+			return nil, err
+		}
+	}
+	return paths, nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// BackstageTemplate renders the Backstage software template "Deploy
+// Application" and its skeleton from the contract's JSON Schema, and
+// writes them under dir when dir is not empty. It returns the files by
+// path.
+func BackstageTemplate(dir string, opts render.BackstageOptions) (map[string][]byte, error) {
+	schema, err := contract.Schema(contract.KindAppDeploymentRequest)
+	if err != nil {
+		return nil, err
+	}
+	files, err := render.BackstageTemplate(schema, opts)
+	if err != nil || dir == "" {
+		return files, err
+	}
+	for _, p := range sortedFileNames(files) {
+		if err := writeFileAtomic(filepath.Join(dir, filepath.FromSlash(p)), files[p]); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+func sortedFileNames(files map[string][]byte) []string {
+	names := make([]string, 0, len(files))
+	for p := range files {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	return names
+}

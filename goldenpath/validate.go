@@ -1,0 +1,229 @@
+package goldenpath
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/goldenpath-dev/goldenpath/contract"
+)
+
+// LoadFile reads, defaults and validates the AppDeploymentRequests in a file.
+// On problems it returns the valid requests and a [contract.Errors] with
+// every problem's file, line, column and field path.
+func LoadFile(path string) ([]*contract.AppDeploymentRequest, error) {
+	return contract.LoadFile(path)
+}
+
+// Load is LoadFile for data already in memory; name is used in positions.
+func Load(name string, data []byte) ([]*contract.AppDeploymentRequest, error) {
+	return contract.Load(name, data)
+}
+
+// LoadPlatformFile reads a Platform document; an empty path returns the
+// embedded default platform.
+func LoadPlatformFile(path string) (*contract.Platform, error) {
+	if path == "" {
+		return contract.DefaultPlatform(), nil
+	}
+	return contract.LoadPlatformFile(path)
+}
+
+// FileResult is what validation found in one file.
+type FileResult struct {
+	// Path of the file as found.
+	Path string `json:"path"`
+	// Requests is the number of valid AppDeploymentRequests in the file.
+	Requests int `json:"requests"`
+	// Platforms is the number of valid Platform documents in the file.
+	Platforms int `json:"platforms"`
+	// Errors are the file's problems, sorted by position.
+	Errors contract.Errors `json:"errors"`
+}
+
+// Report is the result of validating a set of files.
+type Report struct {
+	Files []FileResult `json:"files"`
+}
+
+// Valid reports whether no file had a problem.
+func (r *Report) Valid() bool { return r.ErrorCount() == 0 }
+
+// ErrorCount is the number of problems across all files.
+func (r *Report) ErrorCount() int {
+	n := 0
+	for _, f := range r.Files {
+		n += len(f.Errors)
+	}
+	return n
+}
+
+// Errors returns every problem of every file, in file order.
+func (r *Report) Errors() contract.Errors {
+	var all contract.Errors
+	for _, f := range r.Files {
+		all = append(all, f.Errors...)
+	}
+	return all
+}
+
+// ValidatePaths validates every *.yaml and *.yml file under the given paths
+// (files, or folders walked recursively) and checks each request against
+// the platform's policy for its environment. Problems in the files go into
+// the report; the error is for problems with the call itself (a path that
+// does not exist, an unreadable folder, a cancelled context).
+func ValidatePaths(ctx context.Context, paths []string, opts ...Option) (*Report, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	files, err := ExpandPaths(paths)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]FileResult, len(files))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range o.concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				results[i] = validateFile(files[i], o.platform)
+			}
+		}()
+	}
+	for i := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return &Report{Files: results}, nil
+}
+
+func validateFile(path string, platform *contract.Platform) FileResult {
+	res := FileResult{Path: path}
+	objs, err := contract.LoadObjectsFile(path)
+	res.Errors = contract.AsErrors(err)
+	for _, o := range objs {
+		switch o := o.(type) {
+		case *contract.AppDeploymentRequest:
+			res.Requests++
+			res.Errors = append(res.Errors, platform.Admit(o)...)
+		case *contract.Platform:
+			res.Platforms++
+		}
+	}
+	res.Errors.Sort()
+	return res
+}
+
+// ExpandPaths turns files and folders into the sorted list of YAML files
+// they name. A file given by name is taken whatever its extension; folders
+// contribute their *.yaml and *.yml files, recursively, skipping hidden
+// folders such as .git.
+func ExpandPaths(paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no paths given")
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			add(p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(found)
+		for _, f := range found {
+			add(f)
+		}
+	}
+	return out, nil
+}
+
+// Option configures the facade's calls.
+type Option func(*options) error
+
+type options struct {
+	platform    *contract.Platform
+	concurrency int
+	images      map[string]string
+}
+
+// makeOptions applies opts over the documented defaults: the embedded
+// default platform and one worker per CPU.
+func makeOptions(opts []Option) (*options, error) {
+	o := &options{concurrency: runtime.GOMAXPROCS(0)}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	if o.platform == nil {
+		o.platform = contract.DefaultPlatform()
+	}
+	return o, nil
+}
+
+// WithPlatform sets the platform requests are checked and rendered against.
+// Default: [contract.DefaultPlatform].
+func WithPlatform(p *contract.Platform) Option {
+	return func(o *options) error {
+		if p == nil {
+			return errors.New("WithPlatform: nil platform")
+		}
+		o.platform = p
+		return nil
+	}
+}
+
+// WithConcurrency sets how many files are processed at once. Default: the
+// number of CPUs (GOMAXPROCS).
+func WithConcurrency(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("WithConcurrency: %d is not a positive number", n)
+		}
+		o.concurrency = n
+		return nil
+	}
+}
