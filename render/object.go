@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-
-	"sigs.k8s.io/yaml"
 )
 
 // Object is one rendered Kubernetes object, held as the plain JSON-like
@@ -39,7 +37,7 @@ func meta(v map[string]any) map[string]any {
 func str(v any) string { s, _ := v.(string); return s }
 
 // YAML encodes the object with sorted keys.
-func (o Object) YAML() ([]byte, error) { return yaml.Marshal(o.Value) }
+func (o Object) YAML() ([]byte, error) { return encodeYAML(o.Value) }
 
 // toObject converts a typed API object to its plain form, dropping what the
 // typed structs emit but no author writes: creationTimestamp: null and an
