@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/render"
@@ -45,18 +46,27 @@ func (o *options) loadRequests(ctx context.Context, paths []string) ([]*contract
 	if err != nil {
 		return nil, err
 	}
+	loaded := make([][]*contract.AppDeploymentRequest, len(files))
+	problems := make([]contract.Errors, len(files))
+	parallel(len(files), o.concurrency, func(i int) {
+		if ctx.Err() != nil {
+			return
+		}
+		rs, err := contract.LoadFile(files[i])
+		problems[i] = contract.AsErrors(err)
+		for _, r := range rs {
+			problems[i] = append(problems[i], o.platform.Admit(r)...)
+		}
+		loaded[i] = rs
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var reqs []*contract.AppDeploymentRequest
 	var errs contract.Errors
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		rs, err := contract.LoadFile(f)
-		errs = append(errs, contract.AsErrors(err)...)
-		for _, r := range rs {
-			errs = append(errs, o.platform.Admit(r)...)
-		}
-		reqs = append(reqs, rs...)
+	for i := range files {
+		errs = append(errs, problems[i]...)
+		reqs = append(reqs, loaded[i]...)
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -93,39 +103,65 @@ func RenderRequests(reqs []*contract.AppDeploymentRequest, opts ...Option) ([]re
 func (o *options) renderRequests(reqs []*contract.AppDeploymentRequest) ([]render.Object, error) {
 	seen := map[string]contract.Position{}
 	used := map[string]bool{}
-	var all []render.Object
-	for _, r := range reqs {
+	images := make([]string, len(reqs))
+	for i, r := range reqs {
 		key := string(r.Environment) + "/" + r.Application
 		if first, dup := seen[key]; dup {
 			return nil, contract.Errors{{Position: r.PositionOf("application"), Path: "application",
 				Message: fmt.Sprintf("application %q in %s is already requested at %s", r.Application, r.Environment, first)}}
 		}
 		seen[key] = r.Origin()
-		image := ""
 		for _, k := range []string{key, r.Application} {
-			if img, ok := o.images[k]; ok && image == "" {
-				image, used[k] = img, true
+			if img, ok := o.images[k]; ok && images[i] == "" {
+				images[i], used[k] = img, true
 			}
 		}
-		if img, ok := o.images[""]; ok && image == "" {
+		if img, ok := o.images[""]; ok && images[i] == "" {
 			if len(reqs) != 1 {
 				return nil, fmt.Errorf("an image without an application name needs exactly one request, not %d; use APPLICATION=IMAGE", len(reqs))
 			}
-			image, used[""] = img, true
+			images[i], used[""] = img, true
 		}
-		objs, err := render.App(r, o.platform, render.AppOptions{Image: image})
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, objs...)
 	}
 	for k := range o.images {
 		if !used[k] {
 			return nil, fmt.Errorf("image given for %q, but no request renders that application", k)
 		}
 	}
+	results := make([][]render.Object, len(reqs))
+	errs := make([]error, len(reqs))
+	parallel(len(reqs), o.concurrency, func(i int) {
+		results[i], errs[i] = render.App(reqs[i], o.platform, render.AppOptions{Image: images[i]})
+	})
+	var all []render.Object
+	for i := range reqs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		all = append(all, results[i]...)
+	}
 	render.Sort(all)
 	return all, nil
+}
+
+// parallel calls f(0..n-1) on at most workers goroutines.
+func parallel(n, workers int, f func(i int)) {
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
 }
 
 // RenderPlatform renders the platform-wide objects (see render.Platform).
@@ -153,8 +189,12 @@ func WriteTree(dir string, objs []render.Object) ([]string, error) {
 			return nil, fmt.Errorf("refusing to write %q outside %s", p, dir)
 		}
 	}
-	for _, p := range paths {
-		if err := writeFileAtomic(filepath.Join(dir, filepath.FromSlash(p)), files[p]); err != nil {
+	errs := make([]error, len(paths))
+	parallel(len(paths), 8, func(i int) {
+		errs[i] = writeFileAtomic(filepath.Join(dir, filepath.FromSlash(paths[i])), files[paths[i]])
+	})
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
 	}

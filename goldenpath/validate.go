@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 )
@@ -89,25 +88,11 @@ func ValidatePaths(ctx context.Context, paths []string, opts ...Option) (*Report
 		return nil, err
 	}
 	results := make([]FileResult, len(files))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range o.concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				results[i] = validateFile(files[i], o.platform)
-			}
-		}()
-	}
-	for i := range files {
-		if ctx.Err() != nil {
-			break
+	parallel(len(files), o.concurrency, func(i int) {
+		if ctx.Err() == nil {
+			results[i] = validateFile(files[i], o.platform)
 		}
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
