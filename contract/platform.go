@@ -99,6 +99,8 @@ type BuildCache struct {
 type Builder struct {
 	// Tag is where kpack writes the builder image it assembles (ClusterBuilder spec.tag).
 	Tag string `json:"tag"`
+	// Image is a ready builder image for builds outside the cluster (goldenpath build, Dagger), such as one made with pack builder create from approved base images. Defaults to tag, the builder kpack assembled.
+	Image string `json:"image,omitempty"`
 	// Stack names the build and run images.
 	Stack Stack `json:"stack"`
 	// Lifecycle is the CNB lifecycle image (a kpack ClusterLifecycle); empty uses kpack's default lifecycle.

@@ -28,6 +28,7 @@ const (
 //   - build.serviceAccount: goldenpath-build; build.registrySecret: goldenpath-registry
 //   - build.cache.kind: registry; build.cache.size: 2Gi (volume caches)
 //   - build.successHistoryLimit and failedHistoryLimit: 10
+//   - builders.*.image: the builder's tag
 //   - environments.*.cluster: https://kubernetes.default.svc
 //   - environments.*.argoProject: goldenpath-<environment>
 //   - environments.*.gitops.targetRevision: HEAD; .path: {environment}/{application}
@@ -59,6 +60,12 @@ func (p *Platform) SetDefaults() {
 	}
 	if b.FailedHistoryLimit == 0 {
 		b.FailedHistoryLimit = DefaultHistoryLimit
+	}
+	for name, b := range p.Builders {
+		if b.Image == "" {
+			b.Image = b.Tag
+			p.Builders[name] = b
+		}
 	}
 	for name, env := range p.Environments {
 		if env.Cluster == "" {

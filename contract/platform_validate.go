@@ -130,6 +130,7 @@ func (p *Platform) Validate() Errors {
 func (b Builder) validate(v *validator, p fieldPath, name string) {
 	v.dnsLabel(p, name, true)
 	v.image(p.Child("tag"), b.Tag, true)
+	v.image(p.Child("image"), b.Image, false)
 	if b.Stack.ID == "" {
 		v.required(p.Child("stack").Child("id"), "the io.buildpacks.stack.id of the images")
 	}

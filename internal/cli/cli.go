@@ -99,6 +99,7 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 		newRenderCommand(streams),
 		newPlatformCommand(streams),
 		newBackstageCommand(streams),
+		newBuildCommand(streams),
 	)
 	for _, c := range allCommands(root) {
 		if c.Args == nil {
