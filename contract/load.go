@@ -225,8 +225,11 @@ func syntaxError(file string, err error) *FieldError {
 	return fe
 }
 
-// readFile reads at most MaxFileSize+1 bytes so that a huge file is refused
-// without being read into memory.
+// ReadFile reads a contract file, at most MaxFileSize+1 bytes, so that a
+// huge file is refused by Load without being read into memory. Its errors
+// are Errors naming the file.
+func ReadFile(path string) ([]byte, error) { return readFile(path) }
+
 func readFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -54,7 +54,11 @@ func (textPrinter) Print(w io.Writer, r *Report) error {
 			invalid++
 		}
 	}
-	_, err := fmt.Fprintf(w, "%d files, %d valid requests, %d problems in %d files\n", len(r.Files), reqs, r.ErrorCount(), invalid)
+	skipped := ""
+	if len(r.Skipped) > 0 {
+		skipped = fmt.Sprintf(" (%d other YAML files skipped)", len(r.Skipped))
+	}
+	_, err := fmt.Fprintf(w, "%d files, %d valid requests, %d problems in %d files%s\n", len(r.Files), reqs, r.ErrorCount(), invalid, skipped)
 	return err
 }
 

@@ -42,7 +42,7 @@ func LoadRequests(ctx context.Context, paths []string, opts ...Option) ([]*contr
 }
 
 func (o *options) loadRequests(ctx context.Context, paths []string) ([]*contract.AppDeploymentRequest, error) {
-	files, err := ExpandPaths(paths)
+	files, err := expandPaths(paths)
 	if err != nil {
 		return nil, err
 	}
@@ -52,12 +52,14 @@ func (o *options) loadRequests(ctx context.Context, paths []string) ([]*contract
 		if ctx.Err() != nil {
 			return
 		}
-		rs, err := contract.LoadFile(files[i])
+		objs, _, err := files[i].load()
 		problems[i] = contract.AsErrors(err)
-		for _, r := range rs {
-			problems[i] = append(problems[i], o.platform.Admit(r)...)
+		for _, obj := range objs {
+			if r, ok := obj.(*contract.AppDeploymentRequest); ok {
+				problems[i] = append(problems[i], o.platform.Admit(r)...)
+				loaded[i] = append(loaded[i], r)
+			}
 		}
-		loaded[i] = rs
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package goldenpath
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -45,11 +46,17 @@ type FileResult struct {
 	Platforms int `json:"platforms"`
 	// Errors are the file's problems, sorted by position.
 	Errors contract.Errors `json:"errors"`
+
+	skipped bool
 }
 
 // Report is the result of validating a set of files.
 type Report struct {
 	Files []FileResult `json:"files"`
+	// Skipped lists the YAML files found in folders that hold no goldenpath
+	// document (workflows, Helm values, ...). A file named on the command
+	// line is never skipped.
+	Skipped []string `json:"skipped,omitempty"`
 }
 
 // Valid reports whether no file had a problem.
@@ -83,7 +90,7 @@ func ValidatePaths(ctx context.Context, paths []string, opts ...Option) (*Report
 	if err != nil {
 		return nil, err
 	}
-	files, err := ExpandPaths(paths)
+	files, err := expandPaths(paths)
 	if err != nil {
 		return nil, err
 	}
@@ -96,12 +103,24 @@ func ValidatePaths(ctx context.Context, paths []string, opts ...Option) (*Report
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return &Report{Files: results}, nil
+	rep := &Report{}
+	for _, r := range results {
+		if r.skipped {
+			rep.Skipped = append(rep.Skipped, r.Path)
+		} else {
+			rep.Files = append(rep.Files, r)
+		}
+	}
+	return rep, nil
 }
 
-func validateFile(path string, platform *contract.Platform) FileResult {
-	res := FileResult{Path: path}
-	objs, err := contract.LoadObjectsFile(path)
+func validateFile(in input, platform *contract.Platform) FileResult {
+	res := FileResult{Path: in.path}
+	objs, skipped, err := in.load()
+	if skipped {
+		res.skipped = true
+		return res
+	}
 	res.Errors = contract.AsErrors(err)
 	for _, o := range objs {
 		switch o := o.(type) {
@@ -114,6 +133,47 @@ func validateFile(path string, platform *contract.Platform) FileResult {
 	}
 	res.Errors.Sort()
 	return res
+}
+
+// input is a file to load; walked files were found in a folder rather
+// than named.
+type input struct {
+	path   string
+	walked bool
+}
+
+// goldenpathMarker is in every goldenpath document (its apiVersion).
+var goldenpathMarker = []byte(contract.Group + "/")
+
+// load reads and decodes the file. A walked file without any goldenpath
+// document is skipped.
+func (in input) load() (objs []contract.Object, skipped bool, err error) {
+	data, err := contract.ReadFile(in.path)
+	if err != nil {
+		return nil, false, err
+	}
+	if in.walked && !bytes.Contains(data, goldenpathMarker) {
+		return nil, true, nil
+	}
+	objs, err = contract.LoadObjects(in.path, data)
+	return objs, false, err
+}
+
+// expandPaths is ExpandPaths, remembering which files were walked.
+func expandPaths(paths []string) ([]input, error) {
+	files, err := ExpandPaths(paths)
+	if err != nil {
+		return nil, err
+	}
+	named := map[string]bool{}
+	for _, p := range paths {
+		named[p] = true
+	}
+	out := make([]input, len(files))
+	for i, f := range files {
+		out[i] = input{path: f, walked: !named[f]}
+	}
+	return out, nil
 }
 
 // ExpandPaths turns files and folders into the sorted list of YAML files

@@ -85,3 +85,18 @@ func TestSchemaCommand(t *testing.T) {
 	code, _, _ = run(t, "schema", "--kind", "Nope")
 	assert.Equal(t, cli.ExitUsage, code)
 }
+
+func TestValidateSkipsOtherYAMLInFolders(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "workflow.yaml"), []byte("name: ci\non: push\n"), 0o644))
+	data, err := os.ReadFile("../../examples/contracts/dev/payments-api.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.yaml"), data, 0o644))
+	code, out, _ := run(t, "validate", dir)
+	assert.Equal(t, cli.ExitOK, code, out)
+	assert.Contains(t, out, "1 files, 1 valid requests, 0 problems in 0 files (1 other YAML files skipped)")
+	// Named explicitly, the same file is validated and refused.
+	code, out, _ = run(t, "validate", filepath.Join(dir, "workflow.yaml"))
+	assert.Equal(t, cli.ExitFailure, code)
+	assert.Contains(t, out, "apiVersion: required field is missing")
+}
