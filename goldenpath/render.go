@@ -1,7 +1,9 @@
 package goldenpath
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -176,10 +178,13 @@ func RenderPlatform(opts ...Option) ([]render.Object, error) {
 }
 
 // WriteTree writes objects as a GitOps tree under dir: one file per object
-// path, folders created as needed. Each file is written to a temporary file
-// and renamed into place, so a reader (or a crash) never sees a
-// half-written file; files of the tree that exist already are replaced,
-// other files are left alone. It returns the paths written, sorted.
+// path, folders created as needed. Nothing is ever half-written: when dir
+// does not exist yet, the whole tree is written next to it and renamed into
+// place at the end; otherwise each changed file is written to a temporary
+// file and renamed over the old one. Files whose content is unchanged are
+// not touched (their modification time stays), and files of dir that the
+// tree does not name are left alone. It returns the paths of the tree,
+// sorted.
 func WriteTree(dir string, objs []render.Object) ([]string, error) {
 	files, err := render.Tree(objs)
 	if err != nil {
@@ -191,22 +196,90 @@ func WriteTree(dir string, objs []render.Object) ([]string, error) {
 			return nil, fmt.Errorf("refusing to write %q outside %s", p, dir)
 		}
 	}
+	if _, err := os.Stat(dir); os.IsNotExist(err) {
+		return paths, writeNewTree(dir, paths, files)
+	}
+	w := &treeWriter{made: map[string]bool{}}
 	errs := make([]error, len(paths))
 	parallel(len(paths), 8, func(i int) {
-		errs[i] = writeFileAtomic(filepath.Join(dir, filepath.FromSlash(paths[i])), files[paths[i]])
+		errs[i] = w.update(filepath.Join(dir, filepath.FromSlash(paths[i])), files[paths[i]])
 	})
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return paths, nil
 }
 
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+// writeNewTree writes a tree that does not exist yet into a sibling
+// folder, then renames it into place: the tree appears whole or not at all.
+func writeNewTree(dir string, paths []string, files map[string][]byte) error {
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	w := &treeWriter{made: map[string]bool{}}
+	errs := make([]error, len(paths))
+	parallel(len(paths), 8, func(i int) {
+		path := filepath.Join(tmp, filepath.FromSlash(paths[i]))
+		if errs[i] = w.mkdir(filepath.Dir(path)); errs[i] == nil {
+			errs[i] = os.WriteFile(path, files[paths[i]], 0o644)
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	return nil
+}
+
+// treeWriter remembers the folders it made, to spare repeated MkdirAll calls.
+type treeWriter struct {
+	mu   sync.Mutex
+	made map[string]bool
+}
+
+func (w *treeWriter) mkdir(dir string) error {
+	w.mu.Lock()
+	done := w.made[dir]
+	w.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.made[dir] = true
+	w.mu.Unlock()
+	return nil
+}
+
+// update replaces path with data unless it already holds exactly that.
+func (w *treeWriter) update(path string, data []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	if err := w.mkdir(filepath.Dir(path)); err != nil {
+		return err
+	}
+	return writeFileAtomic(path, data)
+}
+
+// writeFileAtomic writes data to a temporary file next to path and renames
+// it over path. The folder must exist.
+func writeFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -239,8 +312,9 @@ func BackstageTemplate(dir string, opts render.BackstageOptions) (map[string][]b
 	if err != nil || dir == "" {
 		return files, err
 	}
+	w := &treeWriter{made: map[string]bool{}}
 	for _, p := range sortedFileNames(files) {
-		if err := writeFileAtomic(filepath.Join(dir, filepath.FromSlash(p)), files[p]); err != nil {
+		if err := w.update(filepath.Join(dir, filepath.FromSlash(p)), files[p]); err != nil {
 			return nil, err
 		}
 	}

@@ -151,6 +151,11 @@ docker_ok() { "$DOCKER" info >/dev/null 2>&1; }
 require_docker() { docker_ok || die "docker daemon not reachable at ${DOCKER_HOST}: run hack/setup-docker.sh first"; }
 # image_id REF: the local image ID, or nothing.
 image_id() { "$DOCKER" image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+# remove_if_untagged ID: remove an image of ours that lost its last tag (e.g. replaced by a rebuild).
+remove_if_untagged() {
+  [[ -n $1 && $("$DOCKER" image inspect -f '{{len .RepoTags}}' "$1" 2>/dev/null) == 0 ]] || return 0
+  "$DOCKER" rmi "$1" >/dev/null 2>&1 || true
+}
 
 # daemon_api_pin: the daemon's API version when it is older than 1.44, else nothing. The Docker clients in pack 0.40
 # and lifecycle 0.21 start at API 1.52 and do not negotiate down ("client version 1.52 is too new. Maximum supported

@@ -23,6 +23,7 @@ REGISTRY=$(registry_addr)
 target=${1:-${REGISTRY}/${RUN_IMAGE}}
 [[ -n $(image_id "$RUN_IMAGE") ]] || die "no local ${RUN_IMAGE}: run hack/setup.sh first"
 
+previous=$(image_id "$target")
 if [[ -n $restore ]]; then
   "$DOCKER" tag "$RUN_IMAGE" "$target"
 else
@@ -38,6 +39,7 @@ EOF
   rm -rf "$ctx"
 fi
 logged patch-run-image-push "$DOCKER" push "$target"
+remove_if_untagged "$previous"
 digest=$("$DOCKER" image inspect -f '{{range .RepoDigests}}{{println .}}{{end}}' "$target" |
   grep -F "${target%:*}@" | head -n1)
 log "pushed ${target}${restore:+ (original)}: ${digest}"

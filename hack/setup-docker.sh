@@ -71,8 +71,15 @@ start_dockerd() {
   log "dockerd up: $("$DOCKER" version -f 'server {{.Server.Version}}, API {{.Server.APIVersion}}')"
 }
 
-# A tiny local image (static busybox) so that the runtime can be checked without any registry.
+# A tiny local image (static busybox) so that the runtime can be checked without any registry. Checked once per
+# running dockerd (stamp keyed by its pid and the wrapper).
 verify_privileged() {
+  local key
+  key=$(stamp_key "$(socket_pid)" "$WRAPPER" "$("$DOCKER" info -f '{{.DefaultRuntime}}')")
+  if stamp_ok privileged "$key"; then
+    log "docker run --privileged: verified earlier for this dockerd"
+    return 0
+  fi
   if [[ -z $(image_id "$PROBE_IMAGE") ]]; then
     local dir
     dir=$(mktemp -d)
@@ -87,6 +94,7 @@ verify_privileged() {
     die "'docker run --privileged' failed: ${out}${FOREIGN:+ -- ${FOREIGN}}"
   fi
   [[ $out == privileged-ok ]] || die "unexpected output from the probe container: ${out}"
+  stamp_write privileged "$key"
   log "docker run --privileged works"
 }
 

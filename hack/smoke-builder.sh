@@ -25,7 +25,7 @@ passed=0 failed=0 containers=()
 cleanup() {
   local rc=$?
   [[ ${#containers[@]} -gt 0 ]] && "$DOCKER" rm -f "${containers[@]}" >/dev/null 2>&1
-  log "smoke: ${passed} passed, ${failed} failed"
+  echo "smoke: ${passed} passed, ${failed} failed"
   return "$rc"
 }
 trap cleanup EXIT

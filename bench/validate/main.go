@@ -27,6 +27,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -51,13 +52,13 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*n, *out, *ratio, *seed, *force); err != nil {
+	if err := run(*n, *out, *ratio, *seed, *force, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "validate:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, out string, ratio float64, seed uint64, force bool) error {
+func run(n int, out string, ratio float64, seed uint64, force bool, log io.Writer) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func run(n int, out string, ratio float64, seed uint64, force bool) error {
 	if err := mf.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %d contracts to %s: %d valid, %d invalid for goldenpath and the schema, %d invalid for goldenpath only\n",
+	fmt.Fprintf(log, "wrote %d contracts to %s: %d valid, %d invalid for goldenpath and the schema, %d invalid for goldenpath only\n",
 		n, out, counts["valid/valid"], counts["invalid/invalid"], counts["invalid/valid"])
 	return nil
 }
@@ -527,7 +528,7 @@ func pickDistinct(r *rand.Rand, xs []string, k int) []string {
 
 type mutation struct {
 	name          string
-	schemaRejects bool                   // the JSON Schema can express the rule
+	schemaRejects bool                  // the JSON Schema can express the rule
 	fits          func(c *request) bool // nil: any contract
 	apply         func(r *rand.Rand, c *request)
 }
