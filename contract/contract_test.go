@@ -90,7 +90,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, "default", r.Spec.Build.Builder)
 	assert.Equal(t, "main", r.Spec.Source.Git.Branch)
 	assert.Equal(t, int32(1), *r.Spec.Runtime.Replicas)
-	assert.Equal(t, int32(8080), r.Spec.Runtime.Port)
+	assert.Equal(t, int32(8080), *r.Spec.Runtime.Port)
 	// A pinned revision means no default branch.
 	assert.Empty(t, reqs[1].Spec.Source.Git.Branch)
 

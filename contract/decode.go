@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -24,7 +25,8 @@ type index struct {
 }
 
 func newIndex() *index {
-	return &index{values: map[string]Position{}, keys: map[string]Position{}}
+	// A contract has a few dozen fields: size the maps for that.
+	return &index{values: make(map[string]Position, 64), keys: make(map[string]Position, 64)}
 }
 
 // locate returns the position of path's value, or of the nearest enclosing
@@ -276,8 +278,21 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path fieldPath) {
 	v.Set(s)
 }
 
+// fieldCache holds structFields' answer per type: the reflection is the
+// same for every document.
+var fieldCache sync.Map // reflect.Type -> map[string][]int
+
 // structFields maps json names to field indexes, following embedded structs.
 func structFields(t reflect.Type) map[string][]int {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string][]int)
+	}
+	m := computeStructFields(t)
+	fieldCache.Store(t, m)
+	return m
+}
+
+func computeStructFields(t reflect.Type) map[string][]int {
 	out := map[string][]int{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -289,7 +304,7 @@ func structFields(t reflect.Type) map[string][]int {
 			continue
 		}
 		if f.Anonymous && name == "" {
-			for k, idx := range structFields(f.Type) {
+			for k, idx := range computeStructFields(f.Type) {
 				out[k] = append([]int{i}, idx...)
 			}
 			continue

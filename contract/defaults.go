@@ -51,8 +51,9 @@ func (r *AppDeploymentRequest) SetDefaults() {
 		n := DefaultReplicas
 		s.Runtime.Replicas = &n
 	}
-	if s.Runtime.Port == 0 {
-		s.Runtime.Port = DefaultPort
+	if s.Runtime.Port == nil {
+		n := DefaultPort
+		s.Runtime.Port = &n
 	}
 	if tls := s.Ingress.TLS; tls != nil && tls.Enabled && tls.SecretName == "" {
 		tls.SecretName = r.Application + "-tls"

@@ -129,7 +129,7 @@ type Runtime struct {
 	// Replicas is the number of pods. Defaults to 1; the platform's policy may demand more in some environments.
 	Replicas *int32 `json:"replicas,omitempty"`
 	// Port the application listens on; it is also given to the application as $PORT. Defaults to 8080.
-	Port int32 `json:"port,omitempty"`
+	Port *int32 `json:"port,omitempty"`
 	// Env holds the application's environment variables. Values are strings.
 	Env map[string]string `json:"env,omitempty"`
 	// HealthCheck is the HTTP endpoint used for readiness and liveness probes; without it a TCP check on the port is used.

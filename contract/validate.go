@@ -235,8 +235,8 @@ func (r *Runtime) validate(v *validator, p fieldPath) {
 	if r.Replicas != nil && *r.Replicas < 0 {
 		v.add(p.Child("replicas"), "must be >= 0", "")
 	}
-	if r.Port < 0 || r.Port > 65535 {
-		v.add(p.Child("port"), fmt.Sprintf("port %d is out of range", r.Port), "use 1 to 65535")
+	if r.Port != nil && (*r.Port < 1 || *r.Port > 65535) {
+		v.add(p.Child("port"), fmt.Sprintf("port %d is out of range", *r.Port), "use 1 to 65535")
 	}
 	v.envNames(p.Child("env"), r.Env, func(name string) (string, string) {
 		if name == "PORT" {

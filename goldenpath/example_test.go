@@ -28,7 +28,7 @@ spec:
 	}
 	r := reqs[0]
 	// Defaults are applied: buildpack build on the default builder, port 8080.
-	fmt.Println(r.Application, r.Spec.Build.Type, r.Spec.Build.Builder, r.Spec.Runtime.Port, *r.Spec.Runtime.Replicas)
+	fmt.Println(r.Application, r.Spec.Build.Type, r.Spec.Build.Builder, *r.Spec.Runtime.Port, *r.Spec.Runtime.Replicas)
 	// Output: payments-api buildpack default 8080 0
 }
 

@@ -140,7 +140,7 @@ func (a *app) deployment(image, source string) *appsv1.Deployment {
 	if hc := s.Runtime.HealthCheck; hc != nil {
 		probe = corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: hc.Path, Port: port}}
 	}
-	env := []corev1.EnvVar{{Name: "PORT", Value: fmt.Sprint(s.Runtime.Port)}}
+	env := []corev1.EnvVar{{Name: "PORT", Value: fmt.Sprint(*s.Runtime.Port)}}
 	for _, k := range sortedKeys(s.Runtime.Env) {
 		env = append(env, corev1.EnvVar{Name: k, Value: s.Runtime.Env[k]})
 	}
@@ -154,7 +154,7 @@ func (a *app) deployment(image, source string) *appsv1.Deployment {
 		Name:            "app",
 		Image:           image,
 		ImagePullPolicy: pull,
-		Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: s.Runtime.Port, Protocol: corev1.ProtocolTCP}},
+		Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: *s.Runtime.Port, Protocol: corev1.ProtocolTCP}},
 		Env:             env,
 		Resources:       a.resources(),
 		ReadinessProbe:  &corev1.Probe{ProbeHandler: probe, PeriodSeconds: 5, FailureThreshold: 3, TimeoutSeconds: 2},

