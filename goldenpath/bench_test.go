@@ -3,6 +3,7 @@ package goldenpath_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
@@ -17,7 +18,7 @@ func BenchmarkRenderToDisk(b *testing.B) {
 		b.Skip("set GOLDENPATH_BENCH_CONTRACTS to a folder of contracts (bench/render.sh does)")
 	}
 	for b.Loop() {
-		out := b.TempDir()
+		out := filepath.Join(b.TempDir(), "gitops")
 		objs, err := goldenpath.Render(context.Background(), []string{dir})
 		if err != nil {
 			b.Fatal(err)

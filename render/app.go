@@ -309,7 +309,7 @@ func (a *app) kustomization(objs []Object) Object {
 }
 
 func metaMap(m metav1.ObjectMeta) map[string]any {
-	o, err := toObject("", struct {
+	o, err := toObject("", &struct {
 		Metadata metav1.ObjectMeta `json:"metadata"`
 	}{m})
 	if err != nil {

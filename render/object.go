@@ -2,9 +2,10 @@ package render
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"sort"
+
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Object is one rendered Kubernetes object, held as the plain JSON-like
@@ -43,15 +44,16 @@ func (o Object) YAML() ([]byte, error) { return encodeYAML(o.Value) }
 // typed structs emit but no author writes: creationTimestamp: null and an
 // empty status.
 func toObject(path string, typed any) (Object, error) {
-	data, err := json.Marshal(typed)
-	if err != nil {
-		return Object{}, fmt.Errorf("encoding %T: %w", typed, err)
-	}
 	var v map[string]any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return Object{}, err
+	if m, ok := typed.(map[string]any); ok {
+		v = m
+	} else {
+		// The converter client-go uses: reflection straight to plain values,
+		// following the json tags, without a round trip through bytes.
+		var err error
+		if v, err = runtime.DefaultUnstructuredConverter.ToUnstructured(typed); err != nil {
+			return Object{}, fmt.Errorf("encoding %T: %w", typed, err)
+		}
 	}
 	if m := meta(v); m != nil {
 		if m["creationTimestamp"] == nil {

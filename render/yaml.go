@@ -179,9 +179,11 @@ func isPlainFirst(c byte) bool {
 // ambiguous reports whether a reader could take s for a number, boolean,
 // null or timestamp.
 func ambiguous(s string) bool {
-	switch strings.ToLower(s) {
-	case "true", "false", "yes", "no", "on", "off", "y", "n", "null", ".inf", "+.inf", "-.inf", ".nan":
-		return true
+	if len(s) <= 5 { // the longest keyword is false (or +.inf)
+		switch strings.ToLower(s) {
+		case "true", "false", "yes", "no", "on", "off", "y", "n", "null", ".inf", "+.inf", "-.inf", ".nan":
+			return true
+		}
 	}
 	c := s[0]
 	if !(c >= '0' && c <= '9' || c == '.' || c == '+' || c == '-') {
