@@ -2,8 +2,9 @@ package contract
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -237,7 +238,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path fieldPath) {
 			d.errs = append(d.errs, &FieldError{
 				Position: d.pos(k), Path: string(child),
 				Message: fmt.Sprintf("unknown field %q", k.Value),
-				Hint:    suggest(k.Value, sortedKeys(fields)),
+				Hint:    suggest(k.Value, slices.Sorted(maps.Keys(fields))),
 			})
 			continue
 		}
@@ -315,15 +316,6 @@ func computeStructFields(t reflect.Type) map[string][]int {
 		out[name] = []int{i}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func kindName(n *yaml.Node) string {

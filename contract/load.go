@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -157,12 +158,12 @@ func decodeDocument(file string, doc *yaml.Node) (Object, Errors) {
 		return nil, Errors{{Position: Position{File: file, Line: avNode.Line, Column: avNode.Column}, Path: "apiVersion",
 			Message: fmt.Sprintf("unsupported apiVersion %q", apiVersion), Hint: "supported: " + strings.Join(SupportedAPIVersions, ", ")}}
 	case kindNode == nil:
-		return nil, Errors{{Position: at, Path: "kind", Message: "required field is missing", Hint: "supported kinds: " + strings.Join(sortedKeys(kinds), ", ")}}
+		return nil, Errors{{Position: at, Path: "kind", Message: "required field is missing", Hint: "supported kinds: " + strings.Join(slices.Sorted(maps.Keys(kinds)), ", ")}}
 	}
 	newObj, ok := kinds[kind]
 	if !ok {
 		return nil, Errors{{Position: Position{File: file, Line: kindNode.Line, Column: kindNode.Column}, Path: "kind",
-			Message: fmt.Sprintf("kind %q is not part of %s", kind, apiVersion), Hint: "supported kinds: " + strings.Join(sortedKeys(kinds), ", ")}}
+			Message: fmt.Sprintf("kind %q is not part of %s", kind, apiVersion), Hint: "supported kinds: " + strings.Join(slices.Sorted(maps.Keys(kinds)), ", ")}}
 	}
 	obj := newObj()
 	d := newDecoder(file)

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -96,7 +97,7 @@ func (p *Platform) Validate() Errors {
 	if _, ok := p.Builders[DefaultBuilder]; !ok {
 		v.add("builders", `there must be a builder named "default"`, "requests without spec.build.builder use it")
 	}
-	for _, n := range sortedKeys(p.Builders) {
+	for _, n := range slices.Sorted(maps.Keys(p.Builders)) {
 		p.Builders[n].validate(v, fieldPath("builders").Key(n), n)
 	}
 	if len(p.Environments) == 0 {
@@ -112,7 +113,7 @@ func (p *Platform) Validate() Errors {
 			v.add(fieldPath("environments").Key(string(env)), fmt.Sprintf("unknown environment %q", env), "use "+joinEnvs())
 		}
 	}
-	for _, n := range sortedKeys(p.Bindings) {
+	for _, n := range slices.Sorted(maps.Keys(p.Bindings)) {
 		bp := fieldPath("bindings").Key(n)
 		t := p.Bindings[n]
 		v.dnsLabel(bp, n, true)
@@ -221,7 +222,7 @@ func (p *Platform) Admit(r *AppDeploymentRequest) Errors {
 	s := r.Spec
 	if s.Build.Type == BuildTypeBuildpack {
 		if _, ok := p.Builders[s.Build.Builder]; !ok {
-			v.add("spec.build.builder", fmt.Sprintf("platform has no builder %q", s.Build.Builder), "use one of "+strings.Join(sortedKeys(p.Builders), ", "))
+			v.add("spec.build.builder", fmt.Sprintf("platform has no builder %q", s.Build.Builder), "use one of "+strings.Join(slices.Sorted(maps.Keys(p.Builders)), ", "))
 		} else if len(pol.AllowedBuilders) > 0 && !slices.Contains(pol.AllowedBuilders, s.Build.Builder) {
 			v.add("spec.build.builder", fmt.Sprintf("builder %q is not allowed in %s", s.Build.Builder, r.Environment), where+" allows "+strings.Join(pol.AllowedBuilders, ", "))
 		}

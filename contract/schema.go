@@ -5,6 +5,8 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/invopop/jsonschema"
 	orderedmap "github.com/pb33f/ordered-map/v2"
@@ -36,7 +38,7 @@ var committedSchemas embed.FS
 func Schema(kind string) ([]byte, error) {
 	file, ok := SchemaFiles[kind]
 	if !ok {
-		return nil, fmt.Errorf("no schema for kind %q; kinds: %v", kind, sortedKeys(SchemaFiles))
+		return nil, fmt.Errorf("no schema for kind %q; kinds: %v", kind, slices.Sorted(maps.Keys(SchemaFiles)))
 	}
 	return committedSchemas.ReadFile("schema/" + file)
 }

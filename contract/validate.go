@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
 	"regexp"
@@ -339,7 +340,7 @@ func (v *validator) relPath(p fieldPath, s string) {
 }
 
 func (v *validator) envNames(p fieldPath, env map[string]string, extra func(string) (string, string)) {
-	for _, name := range sortedKeys(env) {
+	for _, name := range slices.Sorted(maps.Keys(env)) {
 		switch {
 		case !envNameRE.MatchString(name):
 			v.add(p.Key(name), fmt.Sprintf("%q is not a valid variable name", name), "use letters, digits and _, not starting with a digit")

@@ -62,20 +62,12 @@ func NewDockerfileBuilder(opts ...DockerfileOption) (*DockerfileBuilder, error) 
 // Build runs `docker build` with the contract's Dockerfile path, context
 // and build arguments, then pushes the image when spec.Publish is set.
 func (b *DockerfileBuilder) Build(ctx context.Context, spec *Spec) (*Result, error) {
-	out := spec.out()
-	tail := newLogTail(out, 40)
-	fail := func(phase string, err error, hint string) (*Result, error) {
-		_, lines := tail.snapshot()
-		return nil, &BuildError{Phase: phase, Err: err, Hint: hint, Output: lines}
-	}
-	tag, err := spec.Tag()
+	run, err := start(spec)
 	if err != nil {
-		return fail(PhaseSetup, err, "")
+		return nil, err
 	}
-	dir, err := spec.AppDir()
-	if err != nil {
-		return fail(PhaseSetup, err, "")
-	}
+	out, tail, tag, dir := run.out, run.tail, run.tag, run.dir
+	fail := func(phase string, err error, hint string) (*Result, error) { return nil, run.fail(phase, err, hint) }
 	df := spec.Request.Spec.Build.Dockerfile
 	contextDir := filepath.Join(dir, filepath.FromSlash(df.Context))
 	dockerfile := filepath.Join(dir, filepath.FromSlash(df.Path))

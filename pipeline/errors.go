@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // Phases a build can fail in.
@@ -49,6 +51,42 @@ func (e *BuildError) Error() string {
 }
 
 func (e *BuildError) Unwrap() error { return e.Err }
+
+// buildRun is the state every builder starts with: the output (remembered
+// for error reports), the tag and the app's folder.
+type buildRun struct {
+	out  io.Writer
+	tail *logTail
+	tag  name.Tag
+	dir  string
+}
+
+// start prepares a build of spec; the error is a setup-phase BuildError.
+func start(spec *Spec) (*buildRun, error) {
+	out := spec.out()
+	r := &buildRun{out: out, tail: newLogTail(out, 40)}
+	var err error
+	if r.tag, err = spec.Tag(); err != nil {
+		return nil, r.fail(PhaseSetup, err, "")
+	}
+	if r.dir, err = spec.AppDir(); err != nil {
+		return nil, r.fail(PhaseSetup, err, "")
+	}
+	return r, nil
+}
+
+// fail wraps err as a BuildError in phase (or, when phase is empty, the
+// lifecycle phase the output was in) with the end of the output.
+func (r *buildRun) fail(phase string, err error, hint string) error {
+	p, lines := r.tail.snapshot()
+	if phase == "" {
+		phase = p
+	}
+	if phase == "" {
+		phase = PhaseSetup
+	}
+	return &BuildError{Phase: phase, Err: err, Hint: hint, Output: lines}
+}
 
 // logTail passes a build's output through to the user line by line,
 // remembering the last lines and the lifecycle phase they belong to.

@@ -79,26 +79,12 @@ func NewPackBuilder(opts ...PackOption) (*PackBuilder, error) {
 // to the buildpacks; the cache is kept in Docker volumes named after the
 // image, so a rebuild of the same app is warm.
 func (b *PackBuilder) Build(ctx context.Context, spec *Spec) (*Result, error) {
-	out := spec.out()
-	tail := newLogTail(out, 40)
-	fail := func(phase string, err error, hint string) (*Result, error) {
-		p, lines := tail.snapshot()
-		if phase == "" {
-			phase = p
-		}
-		if phase == "" {
-			phase = PhaseSetup
-		}
-		return nil, &BuildError{Phase: phase, Err: err, Hint: hint, Output: lines}
-	}
-	tag, err := spec.Tag()
+	run, err := start(spec)
 	if err != nil {
-		return fail(PhaseSetup, err, "")
+		return nil, err
 	}
-	dir, err := spec.AppDir()
-	if err != nil {
-		return fail(PhaseSetup, err, "")
-	}
+	out, tail, tag, dir := run.out, run.tail, run.tag, run.dir
+	fail := func(phase string, err error, hint string) (*Result, error) { return nil, run.fail(phase, err, hint) }
 	bld, ok := spec.Platform.Builders[spec.Request.Spec.Build.Builder]
 	if !ok {
 		return fail(PhaseSetup, fmt.Errorf("platform has no builder %q", spec.Request.Spec.Build.Builder), "")

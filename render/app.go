@@ -2,7 +2,9 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -141,7 +143,7 @@ func (a *app) deployment(image, source string) *appsv1.Deployment {
 		probe = corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: hc.Path, Port: port}}
 	}
 	env := []corev1.EnvVar{{Name: "PORT", Value: fmt.Sprint(*s.Runtime.Port)}}
-	for _, k := range sortedKeys(s.Runtime.Env) {
+	for _, k := range slices.Sorted(maps.Keys(s.Runtime.Env)) {
 		env = append(env, corev1.EnvVar{Name: k, Value: s.Runtime.Env[k]})
 	}
 	// A digest never changes, so a node's copy is good; a tag (kpack's,
@@ -304,7 +306,7 @@ func (a *app) kustomization(objs []Object) Object {
 	return Object{Path: path.Join(a.dir, "kustomization.yaml"), Value: map[string]any{
 		"apiVersion": "kustomize.config.k8s.io/v1beta1",
 		"kind":       "Kustomization",
-		"resources":  sortedStrings(files),
+		"resources":  slices.Sorted(slices.Values(files)),
 	}}
 }
 

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"maps"
 	"path"
+	"slices"
 
 	kpack "github.com/pivotal/kpack/pkg/apis/build/v1alpha2"
 	kpackcore "github.com/pivotal/kpack/pkg/apis/core/v1alpha1"
@@ -26,7 +28,7 @@ func (a *app) kpackImage() *kpack.Image {
 		revision = s.Source.Git.Branch
 	}
 	var env []corev1.EnvVar
-	for _, k := range sortedKeys(s.Build.Env) {
+	for _, k := range slices.Sorted(maps.Keys(s.Build.Env)) {
 		env = append(env, corev1.EnvVar{Name: k, Value: s.Build.Env[k]})
 	}
 	img := &kpack.Image{

@@ -20,15 +20,7 @@ func TestRealSchemas(t *testing.T) {
 	checker, err := manifestcheck.NewFromFS(os.DirFS("testdata/crds"))
 	require.NoError(t, err)
 	checker.DefaultStorageClass = true
-	var objs []render.Object
-	for _, tc := range cases {
-		objs = append(objs, renderCase(t, tc.contract, tc.platform, render.AppOptions{})...)
-	}
-	for _, pf := range []string{"", "testdata/platform.yaml"} {
-		p, err := render.Platform(platform(t, pf))
-		require.NoError(t, err)
-		objs = append(objs, p...)
-	}
+	objs := allRendered(t)
 	kinds := map[string]bool{}
 	for _, o := range objs {
 		if o.Kind() == "Kustomization" {

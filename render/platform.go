@@ -1,7 +1,9 @@
 package render
 
 import (
+	"maps"
 	"path"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -19,7 +21,7 @@ func Platform(p *contract.Platform) ([]Object, error) {
 		return nil, errs
 	}
 	var typed []pathed
-	for _, name := range sortedKeys(p.Builders) {
+	for _, name := range slices.Sorted(maps.Keys(p.Builders)) {
 		for _, o := range platformKpack(p, name, p.Builders[name]) {
 			typed = append(typed, o.(pathed))
 		}

@@ -136,7 +136,9 @@ func kpackCheck(t *testing.T, o render.Object) {
 	assert.NoError(t, validate(data), "kpack rejects %s %s", o.Kind(), o.Name())
 }
 
-func TestKpackValidation(t *testing.T) {
+// allRendered renders every case and both platforms.
+func allRendered(t *testing.T) []render.Object {
+	t.Helper()
 	var objs []render.Object
 	for _, tc := range cases {
 		objs = append(objs, renderCase(t, tc.contract, tc.platform, render.AppOptions{})...)
@@ -146,6 +148,11 @@ func TestKpackValidation(t *testing.T) {
 		require.NoError(t, err)
 		objs = append(objs, p...)
 	}
+	return objs
+}
+
+func TestKpackValidation(t *testing.T) {
+	objs := allRendered(t)
 	checked := map[string]int{}
 	for _, o := range objs {
 		if strings.HasPrefix(o.APIVersion(), "kpack.io/") {

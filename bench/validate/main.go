@@ -28,11 +28,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -319,20 +321,6 @@ func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
 func chance(r *rand.Rand, p float64) bool { return r.Float64() < p }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	// insertion sort: tiny maps, no import needed
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
-}
-
 func newContract(r *rand.Rand, i int) *request {
 	c := &request{}
 	switch x := r.Float64(); {
@@ -409,7 +397,7 @@ func newContract(r *rand.Rand, i int) *request {
 		}
 		if chance(r, 0.6) {
 			env := &node{key: "env"}
-			for _, k := range sortedKeys(lang.env) {
+			for _, k := range slices.Sorted(maps.Keys(lang.env)) {
 				if chance(r, 0.7) {
 					env.kids = append(env.kids, scalar(k, str(pick(r, lang.env[k]))))
 				}
@@ -454,7 +442,7 @@ func newContract(r *rand.Rand, i int) *request {
 	}
 	if chance(r, 0.6) {
 		env := &node{key: "env"}
-		for _, k := range sortedKeys(runEnv) {
+		for _, k := range slices.Sorted(maps.Keys(runEnv)) {
 			if chance(r, 0.3) {
 				v := c.app
 				if vals := runEnv[k]; vals != nil {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -29,7 +31,7 @@ DIR/template.yaml in your Backstage catalogue.`,
 			if err != nil {
 				return err
 			}
-			for _, f := range sortedKeys(files) {
+			for _, f := range slices.Sorted(maps.Keys(files)) {
 				fmt.Fprintf(streams.Err, "wrote %s/%s\n", out, f)
 			}
 			return nil
