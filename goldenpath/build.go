@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/pipeline"
@@ -27,6 +28,17 @@ type BuildRequest struct {
 	GitOpsDir string
 	// Output receives progress and build logs.
 	Output io.Writer
+	// SignKey is a cosign private key file: the published digest is
+	// signed with it and a signed SLSA provenance attestation attached
+	// (needs Publish). See goldenpath/supplychain.go.
+	SignKey string
+	// KeyPassword decrypts SignKey (the CLI reads $COSIGN_PASSWORD).
+	KeyPassword []byte `json:"-"`
+	// VerifyKey is a cosign public key file: the published digest must
+	// carry a valid signature by it (and the provenance SignKey attached)
+	// before the GitOps tree is pinned; otherwise Build fails and the tree
+	// is left untouched (needs Publish).
+	VerifyKey string
 }
 
 // BuildResult is what Build did.
@@ -34,6 +46,11 @@ type BuildResult struct {
 	*pipeline.Result
 	// Written lists the GitOps files written, when GitOpsDir was set.
 	Written []string `json:"written,omitempty"`
+	// Signature, Provenance and Verified report the supply-chain steps
+	// SignKey and VerifyKey asked for.
+	Signature  *pipeline.SignResult   `json:"signature,omitempty"`
+	Provenance *pipeline.AttestResult `json:"provenance,omitempty"`
+	Verified   *pipeline.VerifyResult `json:"verified,omitempty"`
 }
 
 // Build builds (and publishes) one application's image with the pipeline
@@ -52,6 +69,10 @@ func Build(ctx context.Context, req BuildRequest, opts ...Option) (*BuildResult,
 	if err != nil {
 		return nil, err
 	}
+	keys, err := loadBuildKeys(req)
+	if err != nil {
+		return nil, err
+	}
 	pack, err := pipeline.NewPackBuilder()
 	if err != nil {
 		return nil, err
@@ -61,11 +82,15 @@ func Build(ctx context.Context, req BuildRequest, opts ...Option) (*BuildResult,
 		return nil, err
 	}
 	spec := &pipeline.Spec{Request: r, Platform: o.platform, SourceDir: req.Source, Registry: req.Publish, Publish: req.Publish != "", Output: req.Output}
+	started := time.Now()
 	res, err := pipeline.Build(ctx, spec, pack, docker)
 	if err != nil {
 		return nil, err
 	}
 	out := &BuildResult{Result: res}
+	if err := secureBuild(ctx, req, keys, r, o.platform, started, out); err != nil {
+		return nil, err
+	}
 	if req.GitOpsDir != "" {
 		p := *o.platform
 		p.Registry = req.Publish

@@ -23,9 +23,14 @@ Buildpacks on the platform's builder (type buildpack), or with the Docker
 engine from its Dockerfile (type dockerfile). Build logs stream to stderr; a
 failure names the phase (detect, build, export, push) and shows the end of
 the output. With --publish the image is pushed to REGISTRY/<env>/<app> and
-its digest printed; with --out the GitOps tree is re-rendered pinned to it.`,
+its digest printed; with --out the GitOps tree is re-rendered pinned to it.
+With --sign-key the published digest is signed and a signed SLSA provenance
+attestation attached (password in $COSIGN_PASSWORD); with --verify-key it must
+then carry a valid signature by that key before the tree is pinned, else the
+build fails and the tree is left untouched.`,
 		Example: `  goldenpath build -f examples/apps/go/goldenpath.yaml --source . --platform examples/platform/local.yaml
-  goldenpath build -f app.yaml --source . --publish 127.0.0.1:5111/apps --out gitops/`,
+  goldenpath build -f app.yaml --source . --publish 127.0.0.1:5111/apps --out gitops/
+  goldenpath build -f app.yaml --source . --publish 127.0.0.1:5111/apps --out gitops/ --sign-key cosign.key --verify-key cosign.pub`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if req.Contract == "" || req.Source == "" {
 				return usageErrorf("-f CONTRACT and --source DIR are required")
@@ -37,6 +42,10 @@ its digest printed; with --out the GitOps tree is re-rendered pinned to it.`,
 			if err != nil {
 				return err
 			}
+			if (req.SignKey != "" || req.VerifyKey != "") && req.Publish == "" {
+				return usageErrorf("--sign-key and --verify-key need --publish REGISTRY")
+			}
+			req.KeyPassword = keyPassword()
 			req.Output = streams.Err
 			res, err := goldenpath.Build(c.Context(), req, popt)
 			if err != nil {
@@ -62,5 +71,7 @@ its digest printed; with --out the GitOps tree is re-rendered pinned to it.`,
 	c.Flags().StringVar(&req.Publish, "publish", "", "registry prefix to push to (REGISTRY[/path]); the image goes to REGISTRY/<env>/<app>")
 	c.Flags().StringVar(&req.GitOpsDir, "out", "", "GitOps tree to re-render with the Deployment pinned to the published digest")
 	c.Flags().StringVarP(&output, "output", "o", "text", "output format: text (the pinned reference) or json")
+	c.Flags().StringVar(&req.SignKey, "sign-key", "", "cosign private key: sign the published digest and attach a signed SLSA provenance attestation (password in $COSIGN_PASSWORD)")
+	c.Flags().StringVar(&req.VerifyKey, "verify-key", "", "cosign public key: require a valid signature by it before pinning the GitOps tree")
 	return c
 }

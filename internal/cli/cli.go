@@ -100,6 +100,14 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 		newPlatformCommand(streams),
 		newBackstageCommand(streams),
 		newBuildCommand(streams),
+		newKeygenCommand(streams),
+		newSignCommand(streams),
+		newVerifyCommand(streams),
+		newSBOMCommand(streams),
+		newProvenanceCommand(streams),
+		newRebaseCommand(streams),
+		newPlanCommand(streams),
+		newE2ECommand(streams),
 	)
 	for _, c := range allCommands(root) {
 		if c.Args == nil {
