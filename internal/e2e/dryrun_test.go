@@ -45,7 +45,7 @@ func TestRenderedObjectsPassServerSideDryRun(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		if len(added) > 0 {
-			args := []string{"delete", "--ignore-not-found", "--wait=false"}
+			args := []string{"delete", "--ignore-not-found", "--timeout=120s"}
 			for _, f := range added {
 				args = append(args, "-f", f)
 			}
