@@ -19,15 +19,14 @@ import (
 // alias-laden document can cause. Field names come from the `json` struct
 // tags, the same names the JSON Schema is generated from.
 
-// index maps a field path to where its value (and its key) stand in the file.
+// index maps a field path to where its value stands in the file.
 type index struct {
 	values map[string]Position
-	keys   map[string]Position
 }
 
 func newIndex() *index {
-	// A contract has a few dozen fields: size the maps for that.
-	return &index{values: make(map[string]Position, 64), keys: make(map[string]Position, 64)}
+	// A contract has a few dozen fields: size the map for that.
+	return &index{values: make(map[string]Position, 64)}
 }
 
 // locate returns the position of path's value, or of the nearest enclosing
@@ -45,17 +44,6 @@ func (ix *index) locate(path string) Position {
 		}
 		p = parentPath(p)
 	}
-}
-
-// locateKey is like locate but prefers the key's position (for problems with
-// the field itself, such as a value that should not be there at all).
-func (ix *index) locateKey(path string) Position {
-	if ix != nil {
-		if pos, ok := ix.keys[path]; ok {
-			return pos
-		}
-	}
-	return ix.locate(path)
 }
 
 func parentPath(p string) string {
@@ -242,7 +230,6 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path fieldPath) {
 			})
 			continue
 		}
-		d.ix.keys[string(child)] = d.pos(k)
 		d.decode(values[i], v.FieldByIndex(f), child)
 	}
 }
@@ -257,7 +244,6 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path fieldPath) {
 	}
 	for i, k := range keys {
 		child := path.Key(k.Value)
-		d.ix.keys[string(child)] = d.pos(k)
 		elem := reflect.New(v.Type().Elem()).Elem()
 		before := len(d.errs)
 		d.decode(values[i], elem, child)
