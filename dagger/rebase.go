@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/goldenpath-dev/goldenpath/pipeline"
+)
+
+// Rebase swaps the run image under app images in their registry (no rebuild; a manifest per image), like
+// `goldenpath rebase IMAGE...`, and returns the JSON report. Per-image failures are in the report and fail the call.
+// It uses pipeline.RegistryRebaser directly: the facade's FleetRequest has no plain-HTTP setting for registries
+// other than loopback ones, and the engine reaches the goldenpath registry as GATEWAY:PORT.
+func (m *Goldenpath) Rebase(
+	ctx context.Context,
+	// App image references (tags or digests).
+	image []string,
+	// Run image to rebase onto (default: the one each image's metadata names, re-read from the registry).
+	// +optional
+	runImage string,
+	// Report what would change without writing anything.
+	// +optional
+	dryRun bool,
+	// Rebase where the lifecycle would need -force.
+	// +optional
+	force bool,
+	// Registries reached over plain HTTP (repeatable).
+	// +optional
+	insecureRegistry []string,
+) (string, error) {
+	if len(image) == 0 {
+		return "", errors.New("no --image given")
+	}
+	rb, err := pipeline.NewRegistryRebaser(pipeline.WithInsecureRegistries(insecureRegistry...))
+	if err != nil {
+		return "", err
+	}
+	report, err := rb.Rebase(ctx, &pipeline.RebaseSpec{Images: image, RunImage: runImage, DryRun: dryRun, Force: force})
+	if err != nil {
+		return "", err
+	}
+	out, jerr := toJSON(report)
+	if jerr != nil {
+		return "", jerr
+	}
+	if err := report.Err(); err != nil {
+		return "", errors.New(out + err.Error())
+	}
+	return out, nil
+}

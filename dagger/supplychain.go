@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
+	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/pipeline"
+)
+
+// Sign signs an image (resolved to its digest first) with a cosign private key, with no transparency log, like
+// `goldenpath sign`, and returns the result as JSON.
+func (m *Goldenpath) Sign(
+	ctx context.Context,
+	// Image reference (tag or digest).
+	image string,
+	// The cosign private key (PEM), e.g. file://cosign.key.
+	key *dagger.Secret,
+	// The key's password.
+	// +optional
+	keyPassword *dagger.Secret,
+	// Registry user name.
+	// +optional
+	username string,
+	// Registry password or token.
+	// +optional
+	password *dagger.Secret,
+	// Reach the registry over plain HTTP.
+	// +optional
+	insecure bool,
+) (string, error) {
+	keyFile, err := secretFile(ctx, key, "cosign.key")
+	if err != nil {
+		return "", err
+	}
+	opts, err := supplyChainOptions(ctx, image, username, password, insecure)
+	if err != nil {
+		return "", err
+	}
+	if keyPassword != nil {
+		pw, err := keyPassword.Plaintext(ctx)
+		if err != nil {
+			return "", err
+		}
+		opts = append(opts, goldenpath.WithKeyPassword([]byte(pw)))
+	}
+	res, err := goldenpath.Sign(ctx, image, keyFile, opts...)
+	if err != nil {
+		return "", err
+	}
+	return toJSON(res)
+}
+
+// Verify checks that the digest an image reference resolves to is signed with the public key, like
+// `goldenpath verify`, and returns the result as JSON. It fails when the image is not signed with that key.
+func (m *Goldenpath) Verify(
+	ctx context.Context,
+	// Image reference (tag or digest).
+	image string,
+	// The cosign public key (PEM), e.g. cosign.pub.
+	publicKey *dagger.File,
+	// Registry user name.
+	// +optional
+	username string,
+	// Registry password or token.
+	// +optional
+	password *dagger.Secret,
+	// Reach the registry over plain HTTP.
+	// +optional
+	insecure bool,
+) (string, error) {
+	keyFile, err := exportFile(ctx, publicKey, "cosign.pub")
+	if err != nil {
+		return "", err
+	}
+	opts, err := supplyChainOptions(ctx, image, username, password, insecure)
+	if err != nil {
+		return "", err
+	}
+	res, err := goldenpath.Verify(ctx, image, keyFile, opts...)
+	if err != nil {
+		return "", err
+	}
+	return toJSON(res)
+}
+
+// Sbom reads the buildpack SBOMs a CNB image carries (only the SBOM layer is downloaded), like `goldenpath sbom`,
+// and returns them as JSON. An image built from a Dockerfile has none: that is an error.
+func (m *Goldenpath) Sbom(
+	ctx context.Context,
+	// Image reference (tag or digest).
+	image string,
+	// Registry user name.
+	// +optional
+	username string,
+	// Registry password or token.
+	// +optional
+	password *dagger.Secret,
+	// Reach the registry over plain HTTP.
+	// +optional
+	insecure bool,
+) (string, error) {
+	opts, err := supplyChainOptions(ctx, image, username, password, insecure)
+	if err != nil {
+		return "", err
+	}
+	res, err := goldenpath.SBOM(ctx, image, opts...)
+	if err != nil {
+		return "", err
+	}
+	return toJSON(res)
+}
+
+// supplyChainOptions: credentials for image's registry only (none: anonymous), plain HTTP when insecure.
+func supplyChainOptions(ctx context.Context, image, username string, password *dagger.Secret, insecure bool) ([]goldenpath.SupplyChainOption, error) {
+	keychain := authn.Keychain(anonymous{})
+	if password != nil {
+		ref, err := name.ParseReference(image)
+		if err != nil {
+			return nil, fmt.Errorf("image %q: %w", image, err)
+		}
+		pw, err := password.Plaintext(ctx)
+		if err != nil {
+			return nil, err
+		}
+		keychain = staticKeychain{
+			registry: ref.Context().RegistryStr(),
+			auth:     authn.FromConfig(authn.AuthConfig{Username: username, Password: pw}),
+		}
+	}
+	return []goldenpath.SupplyChainOption{goldenpath.WithRegistryOptions(
+		pipeline.WithRegistryKeychain(keychain),
+		pipeline.WithInsecureRegistry(insecure),
+	)}, nil
+}
+
+type anonymous struct{}
+
+func (anonymous) Resolve(authn.Resource) (authn.Authenticator, error) { return authn.Anonymous, nil }
+
+// staticKeychain gives one registry's credentials; every other registry is anonymous.
+type staticKeychain struct {
+	registry string
+	auth     authn.Authenticator
+}
+
+func (k staticKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
+	if r.RegistryStr() == k.registry {
+		return k.auth, nil
+	}
+	return authn.Anonymous, nil
+}
+
+// secretFile writes a secret into a private temporary file and returns its path.
+func secretFile(ctx context.Context, s *dagger.Secret, base string) (string, error) {
+	text, err := s.Plaintext(ctx)
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "secret-")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, base)
+	return path, os.WriteFile(path, []byte(text), 0o600)
+}
+
+// exportFile copies a file argument into the module's container and returns its path.
+func exportFile(ctx context.Context, f *dagger.File, base string) (string, error) {
+	dir, err := os.MkdirTemp("", "file-")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, base)
+	if _, err := f.Export(ctx, path); err != nil {
+		return "", fmt.Errorf("export %s: %w", base, err)
+	}
+	return path, nil
+}
+
+func toJSON(v any) (string, error) {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	return string(data) + "\n", nil
+}

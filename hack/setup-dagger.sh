@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# setup-dagger.sh: Dagger (CLI + engine + Go SDK runtime), built offline from the Go module proxy, cached by
+# version, and an engine container started from it. Needs hack/setup-docker.sh (and hack/setup-builder.sh for the
+# Debian base image) first; hack/setup.sh runs both. A second run only checks (seconds).
+#
+#   bash hack/setup-dagger.sh && source /var/cache/goldenpath/dagger/env.sh
+#   cd dagger && dagger call validate --contracts=../examples/contracts
+#
+# Steps (each guarded by a stamp keyed by its inputs):
+#   1. source     github.com/dagger/dagger@VERSION from the module proxy, plus the two nested modules its zip lacks:
+#                 sdk/go (= dagger.io/dagger@VERSION) and engine/distconsts (hack/dagger/distconsts, a stand-in)
+#   2. binaries   cmd/dagger, cmd/engine, cmd/dialstdio, cmd/dnsname, cmd/init, cmd/codegen with the version ldflags
+#   3. go-sdk     the Go SDK runtime image (hack/dagger/Dockerfile.go-sdk: Debian + host Go + codegen), saved as an
+#                 OCI layout; the engine finds it by its manifest digest (DAGGER_GO_SDK_MANIFEST_DIGEST)
+#   4. engine     hack/dagger/Dockerfile.engine, tagged goldenpath/dagger-engine:VERSION and
+#                 registry.dagger.io/engine:VERSION (the tag the CLI would auto-start)
+#   5. start      container goldenpath-dagger-engine (privileged, state in volume goldenpath-dagger-state);
+#                 clients reach it via _EXPERIMENTAL_DAGGER_RUNNER_HOST=docker-container://goldenpath-dagger-engine
+set -euo pipefail
+# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+setup_lock
+
+DAGGER_VERSION=${DAGGER_VERSION:-v0.19.10}
+DAGGER_DIR=${GOLDENPATH_CACHE}/dagger/${DAGGER_VERSION}
+DAGGER_SRC=${DAGGER_DIR}/src
+DAGGER_BIN_DIR=${DAGGER_DIR}/bin
+DAGGER_PATH_DIR=${DAGGER_DIR}/path # dagger + a docker that is /usr/bin/docker (the CLI runs "docker exec")
+DAGGER_ENGINE_IMAGE=goldenpath/dagger-engine:${DAGGER_VERSION}
+DAGGER_ENGINE_UPSTREAM_TAG=registry.dagger.io/engine:${DAGGER_VERSION}
+DAGGER_SDK_IMAGE=goldenpath/dagger-go-sdk:${DAGGER_VERSION}
+DAGGER_ENGINE_NAME=${DAGGER_ENGINE_NAME:-goldenpath-dagger-engine}
+DAGGER_ENGINE_VOLUME=${DAGGER_ENGINE_VOLUME:-goldenpath-dagger-state}
+CTX=${GOLDENPATH_ROOT}/hack/dagger
+DAGGER_CMDS=(dagger engine dialstdio dnsname init codegen)
+
+require_docker
+[[ -n $(image_id "$BASE_IMAGE") ]] || die "no ${BASE_IMAGE}: run hack/setup-builder.sh (or hack/setup.sh) first"
+GO_VERSION=$(go env GOVERSION)
+GOROOT_DIR=$(go env GOROOT)
+mkdir -p "$DAGGER_DIR"
+
+# --- 1. source ----------------------------------------------------------------------------------------------------
+step_source() {
+  local key
+  key=$(stamp_key "src-v1" "$DAGGER_VERSION" "${CTX}/distconsts")
+  if stamp_ok "dagger-src-${DAGGER_VERSION}" "$key" && [[ -f ${DAGGER_SRC}/go.mod ]]; then return 0; fi
+  local main sdk
+  # github.com/dagger/dagger has no checksum-database entry for this version: skip the lookup for that module only.
+  main=$(GOFLAGS=-mod=mod GONOSUMDB=github.com/dagger/dagger go mod download -json "github.com/dagger/dagger@${DAGGER_VERSION}" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  sdk=$(GOFLAGS=-mod=mod go mod download -json "dagger.io/dagger@${DAGGER_VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -d $main && -d $sdk ]] || die "module download failed (github.com/dagger/dagger: '${main}', dagger.io/dagger: '${sdk}')"
+  rm -rf "$DAGGER_SRC"
+  cp -r "$main" "$DAGGER_SRC"
+  chmod -R u+w "$DAGGER_SRC"
+  mkdir -p "${DAGGER_SRC}/sdk/go" "${DAGGER_SRC}/engine/distconsts"
+  cp -r "${sdk}/." "${DAGGER_SRC}/sdk/go/"
+  chmod -R u+w "${DAGGER_SRC}/sdk/go"
+  cp "${CTX}"/distconsts/* "${DAGGER_SRC}/engine/distconsts/"
+  stamp_write "dagger-src-${DAGGER_VERSION}" "$key"
+}
+
+# --- 2. binaries --------------------------------------------------------------------------------------------------
+step_binaries() {
+  local key cmd absent=""
+  key=$(stamp_key "bin-v1" "$(cat "${GOLDENPATH_CACHE}/stamps/dagger-src-${DAGGER_VERSION}")" "$GO_VERSION")
+  for cmd in "${DAGGER_CMDS[@]}"; do [[ -x ${DAGGER_BIN_DIR}/${cmd} ]] || absent=1; done
+  if [[ -z $absent ]] && stamp_ok "dagger-bin-${DAGGER_VERSION}" "$key"; then return 0; fi
+  local ld="-s -w -X github.com/dagger/dagger/engine.Version=${DAGGER_VERSION} -X github.com/dagger/dagger/engine.Tag=${DAGGER_VERSION}"
+  local pkgs=()
+  for cmd in "${DAGGER_CMDS[@]}"; do pkgs+=("./cmd/${cmd}"); done
+  mkdir -p "$DAGGER_BIN_DIR"
+  (cd "$DAGGER_SRC" && CGO_ENABLED=0 logged dagger-build go build -trimpath -ldflags "$ld" -o "${DAGGER_BIN_DIR}/" "${pkgs[@]}")
+  "${DAGGER_BIN_DIR}/dagger" version >&2
+  stamp_write "dagger-bin-${DAGGER_VERSION}" "$key"
+}
+
+# certs_into DIR: the host's extra CA certificates (containers the engine runs need them to reach the module proxy).
+certs_into() {
+  mkdir -p "$1"
+  find /usr/local/share/ca-certificates -maxdepth 1 -name '*.crt' -exec cp {} "$1/" \; 2>/dev/null || true
+}
+
+# --- 3. Go SDK runtime image, as an OCI layout ----------------------------------------------------------------------
+step_go_sdk() {
+  local key ctx=${DAGGER_DIR}/go-sdk-ctx
+  key=$(stamp_key "sdk-v1" "${DAGGER_BIN_DIR}/codegen" "${CTX}/Dockerfile.go-sdk" "$GO_VERSION" "$(image_id "$BASE_IMAGE")" \
+    /usr/local/share/ca-certificates "${CTX}/oci-layout")
+  if stamp_ok "dagger-go-sdk-${DAGGER_VERSION}" "$key" && [[ -f ${DAGGER_DIR}/content/index.json && -s ${DAGGER_DIR}/go-sdk.digest ]]; then
+    return 0
+  fi
+  rm -rf "$ctx"
+  mkdir -p "${ctx}/bin"
+  cp "${DAGGER_BIN_DIR}/codegen" "${ctx}/bin/"
+  cp -r "$GOROOT_DIR" "${ctx}/go"
+  rm -rf "${ctx}/go/test" "${ctx}/go/api" "${ctx}/go/doc"
+  certs_into "${ctx}/certs"
+  local old
+  old=$(image_id "$DAGGER_SDK_IMAGE")
+  logged dagger-go-sdk-image "$DOCKER" build --network host --build-arg "BASE_IMAGE=${BASE_IMAGE}" \
+    -f "${CTX}/Dockerfile.go-sdk" -t "$DAGGER_SDK_IMAGE" "$ctx"
+  remove_if_untagged "$old"
+  "$DOCKER" save -o "${DAGGER_DIR}/go-sdk.tar" "$DAGGER_SDK_IMAGE"
+  (cd "$GOLDENPATH_ROOT" && go run ./hack/dagger/oci-layout "${DAGGER_DIR}/go-sdk.tar" "${DAGGER_DIR}/content") >"${DAGGER_DIR}/go-sdk.digest"
+  rm -rf "${DAGGER_DIR}/go-sdk.tar" "$ctx"
+  stamp_write "dagger-go-sdk-${DAGGER_VERSION}" "$key"
+}
+
+# --- 4. engine image ----------------------------------------------------------------------------------------------
+step_engine_image() {
+  local key ctx=${DAGGER_DIR}/engine-ctx digest
+  digest=$(cat "${DAGGER_DIR}/go-sdk.digest")
+  key=$(stamp_key "engine-v1" "$(cat "${GOLDENPATH_CACHE}/stamps/dagger-bin-${DAGGER_VERSION}")" "$digest" \
+    "${CTX}/Dockerfile.engine" "$(image_id "$BASE_IMAGE")" /usr/local/share/ca-certificates)
+  if stamp_ok "dagger-engine-${DAGGER_VERSION}" "$key" && [[ -n $(image_id "$DAGGER_ENGINE_IMAGE") ]]; then
+    "$DOCKER" tag "$DAGGER_ENGINE_IMAGE" "$DAGGER_ENGINE_UPSTREAM_TAG"
+    return 0
+  fi
+  rm -rf "$ctx"
+  mkdir -p "${ctx}/bin"
+  local cmd
+  for cmd in "${DAGGER_CMDS[@]}"; do [[ $cmd == codegen ]] || cp "${DAGGER_BIN_DIR}/${cmd}" "${ctx}/bin/"; done
+  cp -r "${DAGGER_DIR}/content" "${ctx}/content"
+  certs_into "${ctx}/certs"
+  local old
+  old=$(image_id "$DAGGER_ENGINE_IMAGE")
+  logged dagger-engine-image "$DOCKER" build --network host --build-arg "BASE_IMAGE=${BASE_IMAGE}" \
+    --build-arg "GO_SDK_MANIFEST_DIGEST=${digest}" -f "${CTX}/Dockerfile.engine" -t "$DAGGER_ENGINE_IMAGE" "$ctx"
+  "$DOCKER" tag "$DAGGER_ENGINE_IMAGE" "$DAGGER_ENGINE_UPSTREAM_TAG"
+  remove_if_untagged "$old"
+  rm -rf "$ctx"
+  stamp_write "dagger-engine-${DAGGER_VERSION}" "$key"
+}
+
+# --- 5. registry link and engine container ------------------------------------------------------------------------
+# The goldenpath registry listens on 127.0.0.1 only, which the engine container (on Docker's default bridge) cannot
+# reach: a socat forwarder on the bridge's gateway (GATEWAY:PORT -> 127.0.0.1:PORT, like hack/setup-kind.sh's) and
+# /etc/dagger/engine.json (plain HTTP for it, and a docker.io mirror) give the engine and the containers it runs
+# the registry as GATEWAY:PORT (exported as GOLDENPATH_DAGGER_REGISTRY). Skipped when there is no registry.
+DAGGER_REGISTRY=""
+step_registry() {
+  [[ -f ${GOLDENPATH_CACHE}/registry/addr ]] || {
+    warn "no goldenpath registry (hack/setup-registry.sh): the engine gets no registry configuration"
+    return 0
+  }
+  local registry gateway port pidfile=${DAGGER_DIR}/registry-forwarder.pid want
+  registry=$(registry_addr)
+  port=${registry##*:}
+  gateway=$("$DOCKER" network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')
+  want="${gateway}:${port}"
+  DAGGER_REGISTRY=$want
+  printf '{"registries":{"docker.io":{"mirrors":["%s"]},"%s":{"http":true}}}\n' "$want" "$want" >"${DAGGER_DIR}/engine.json.tmp"
+  mv "${DAGGER_DIR}/engine.json.tmp" "${DAGGER_DIR}/engine.json"
+  if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null &&
+    [[ $(cat "${DAGGER_DIR}/registry-forwarder.addr" 2>/dev/null) == "${want}->${registry}" ]]; then
+    return 0
+  fi
+  if [[ -f $pidfile ]]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+  apt_install socat
+  ! (exec 3<>"/dev/tcp/${gateway}/${port}") 2>/dev/null || die "${want} is taken by another process"
+  setsid socat "TCP-LISTEN:${port},bind=${gateway},reuseaddr,fork" "TCP:${registry}" \
+    >>"${GOLDENPATH_CACHE}/logs/dagger-registry-forwarder.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$pidfile"
+  echo "${want}->${registry}" >"${DAGGER_DIR}/registry-forwarder.addr"
+  wait_for 10 "the registry forwarder on ${want}" curl -fsS "http://${want}/v2/"
+  log "registry forwarder ${want} -> ${registry} (pid $(cat "$pidfile"))"
+}
+
+dagger_env() {
+  env PATH="${DAGGER_PATH_DIR}:${PATH}" _EXPERIMENTAL_DAGGER_RUNNER_HOST="docker-container://${DAGGER_ENGINE_NAME}" \
+    DAGGER_NO_NAG=1 DO_NOT_TRACK=1 "$@"
+}
+engine_ready() { dagger_env dagger core version --silent >/dev/null 2>&1; }
+
+step_start() {
+  mkdir -p "$DAGGER_PATH_DIR"
+  ln -sf "${DAGGER_BIN_DIR}/dagger" "${DAGGER_PATH_DIR}/dagger"
+  ln -sf "$DOCKER" "${DAGGER_PATH_DIR}/docker"
+  local want have running
+  want=$(image_id "$DAGGER_ENGINE_IMAGE")
+  local config=() config_key=none
+  if [[ -f ${DAGGER_DIR}/engine.json && -n $DAGGER_REGISTRY ]]; then
+    config=(-v "${DAGGER_DIR}/engine.json:/etc/dagger/engine.json:ro")
+    config_key=$(stamp_key "${DAGGER_DIR}/engine.json")
+  fi
+  # A running engine is reused when its image and configuration are the current ones.
+  [[ $("$DOCKER" inspect -f '{{index .Config.Labels "goldenpath.config"}}' "$DAGGER_ENGINE_NAME" 2>/dev/null) == "$config_key" ]] ||
+    want="config-changed"
+  have=$("$DOCKER" inspect -f '{{.Image}}' "$DAGGER_ENGINE_NAME" 2>/dev/null || true)
+  running=$("$DOCKER" inspect -f '{{.State.Running}}' "$DAGGER_ENGINE_NAME" 2>/dev/null || true)
+  if [[ $have == "$want" && $running == true ]]; then
+    engine_ready && return 0
+  fi
+  [[ -n $have ]] && "$DOCKER" rm -f "$DAGGER_ENGINE_NAME" >/dev/null
+  # --privileged is what the CLI itself uses when it starts an engine (with the goldenpath-runc default runtime).
+  "$DOCKER" run -d --name "$DAGGER_ENGINE_NAME" --restart always --privileged --label "goldenpath.config=${config_key}" \
+    -v "${DAGGER_ENGINE_VOLUME}:/var/lib/dagger" "${config[@]}" "$DAGGER_ENGINE_IMAGE" --debug >/dev/null 9>&-
+  local i
+  for ((i = 0; i < 120; i++)); do
+    engine_ready && return 0
+    [[ $("$DOCKER" inspect -f '{{.State.Running}}' "$DAGGER_ENGINE_NAME" 2>/dev/null) == true ]] || break
+    sleep 1
+  done
+  "$DOCKER" logs --tail 30 "$DAGGER_ENGINE_NAME" >&2 || true
+  die "dagger engine ${DAGGER_ENGINE_NAME} did not become ready"
+}
+
+write_env() {
+  local f=${GOLDENPATH_CACHE}/dagger/env.sh
+  cat >"${f}.tmp" <<EOF
+# Written by hack/setup-dagger.sh: the offline Dagger ${DAGGER_VERSION} CLI and its engine container. Source it.
+export PATH=${DAGGER_PATH_DIR}:\${PATH}
+export DOCKER_HOST=${DOCKER_HOST}
+export _EXPERIMENTAL_DAGGER_RUNNER_HOST=docker-container://${DAGGER_ENGINE_NAME}
+export _EXPERIMENTAL_DAGGER_CLI_BIN=${DAGGER_BIN_DIR}/dagger
+export DAGGER_NO_NAG=1
+export DO_NOT_TRACK=1
+export GOLDENPATH_DAGGER_VERSION=${DAGGER_VERSION}
+export GOLDENPATH_DAGGER_ENGINE=${DAGGER_ENGINE_NAME}
+export GOLDENPATH_DAGGER_REGISTRY=${DAGGER_REGISTRY}
+EOF
+  mv "${f}.tmp" "$f"
+  cat "$f"
+}
+
+total_start=$(date +%s.%N)
+timed "dagger: source" step_source
+timed "dagger: binaries" step_binaries
+timed "dagger: go sdk image" step_go_sdk
+timed "dagger: engine image" step_engine_image
+timed "dagger: registry" step_registry
+timed "dagger: start engine" step_start
+write_env
+log "dagger ${DAGGER_VERSION} ready in $(elapsed "$total_start")s"
