@@ -99,7 +99,7 @@ func buildConfigLabel(app, goVersion string) string {
 	}.Label()
 }
 
-func pushBuilder(t *testing.T, reg *cnbRegistry, goVersion, lifecycle string) {
+func pushBuilder(t *testing.T, reg *testRegistry, goVersion, lifecycle string) {
 	t.Helper()
 	img, err := random.Image(64, 1)
 	require.NoError(t, err)
@@ -112,18 +112,18 @@ func pushBuilder(t *testing.T, reg *cnbRegistry, goVersion, lifecycle string) {
 		goVersion, lifecycle)}
 	img, err = mutate.ConfigFile(img, cf)
 	require.NoError(t, err)
-	reg.push(t, reg.host+"/goldenpath/builder:test", img)
+	reg.push(t, reg.Host+"/goldenpath/builder:test", img)
 }
 
-func pushApp(t *testing.T, reg *cnbRegistry, f *rbFleet, app string, labels map[string]string) string {
+func pushApp(t *testing.T, reg *testRegistry, f *rbFleet, app string, labels map[string]string) string {
 	t.Helper()
 	runDigest, err := f.run.Digest()
 	require.NoError(t, err)
 	img := newAppImage(t, f.run, appImageOpts{
 		runName: "goldenpath/run:test", mirrors: []string{f.runRef},
-		reference: reg.host + "/goldenpath/run@" + runDigest.String(), labels: labels,
+		reference: reg.Host + "/goldenpath/run@" + runDigest.String(), labels: labels,
 	})
-	ref := reg.host + "/apps/dev/" + app + ":latest"
+	ref := reg.Host + "/apps/dev/" + app + ":latest"
 	reg.push(t, ref, img)
 	return ref
 }
@@ -138,7 +138,7 @@ func planEvidence(it pipeline.PlanItem, field string) pipeline.Evidence {
 }
 
 func TestPlanSaysWhatEachAppNeeds(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 0, nil)
 	pushBuilder(t, reg, "0.1.0", "0.21.0")
 	current := func(app string) map[string]string {
@@ -164,10 +164,10 @@ func TestPlanSaysWhatEachAppNeeds(t *testing.T) {
 	pushApp(t, reg, f, "lifecycle", lc)
 	nonCNB, err := random.Image(64, 1)
 	require.NoError(t, err)
-	reg.push(t, reg.host+"/other/plain:1", nonCNB)
+	reg.push(t, reg.Host+"/other/plain:1", nonCNB)
 
 	spec := &pipeline.PlanSpec{
-		Platform: planPlatform(t, reg.host, false),
+		Platform: planPlatform(t, reg.Host, false),
 		Targets: []pipeline.PlanTarget{
 			{Request: planRequest(t, "fresh", shaNew, "")},
 			{Request: planRequest(t, "stale", shaNew, "")},
@@ -178,7 +178,7 @@ func TestPlanSaysWhatEachAppNeeds(t *testing.T) {
 			{Request: planRequest(t, "missing", shaNew, "")},
 			{Request: planRequest(t, "docker", "", "dockerfile")},
 			{Image: stale},
-			{Image: reg.host + "/other/plain:1"},
+			{Image: reg.Host + "/other/plain:1"},
 		},
 	}
 	pl, err := pipeline.NewPlanner()
@@ -206,13 +206,13 @@ func TestPlanSaysWhatEachAppNeeds(t *testing.T) {
 		assert.Equal(t, w.action, it.Action, "%s: %+v", it.Image, it)
 		assert.Equal(t, w.reasons, it.Reasons, it.Image)
 	}
-	assert.Equal(t, reg.host+"/apps/dev/fresh:latest", plan.Items[0].Image, "the tag builds push")
+	assert.Equal(t, reg.Host+"/apps/dev/fresh:latest", plan.Items[0].Image, "the tag builds push")
 
 	runDigest, err := patched.Digest()
 	require.NoError(t, err)
 	st := planEvidence(plan.Items[1], "runImage")
 	assert.True(t, st.Changed)
-	assert.Contains(t, st.New, reg.host+"/goldenpath/run@"+runDigest.String())
+	assert.Contains(t, st.New, reg.Host+"/goldenpath/run@"+runDigest.String())
 	assert.NotEqual(t, st.Old, st.New)
 	assert.Equal(t, f.runRef, plan.Items[1].RunImage, "what to rebase onto")
 
@@ -245,24 +245,24 @@ func TestPlanSaysWhatEachAppNeeds(t *testing.T) {
 }
 
 func TestPlanRebuildsWhenTheRunImageCannotBeSwapped(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 1, nil)
 	other := newRunImage(t, runImageOpts{layers: 2, stackID: "io.other.stack"})
-	reg.push(t, reg.host+"/goldenpath/run:other", other)
+	reg.push(t, reg.Host+"/goldenpath/run:other", other)
 	renamed := patchRunImage(t, f.run, "x")
-	reg.push(t, reg.host+"/goldenpath/run-next:1", renamed)
+	reg.push(t, reg.Host+"/goldenpath/run-next:1", renamed)
 	pl, err := pipeline.NewPlanner()
 	require.NoError(t, err)
-	p := planPlatform(t, reg.host, false)
+	p := planPlatform(t, reg.Host, false)
 
-	plan, err := pl.Plan(context.Background(), &pipeline.PlanSpec{Platform: p, RunImage: reg.host + "/goldenpath/run:other", Targets: []pipeline.PlanTarget{{Image: f.apps[0]}}})
+	plan, err := pl.Plan(context.Background(), &pipeline.PlanSpec{Platform: p, RunImage: reg.Host + "/goldenpath/run:other", Targets: []pipeline.PlanTarget{{Image: f.apps[0]}}})
 	require.NoError(t, err)
 	it := plan.Items[0]
 	assert.Equal(t, pipeline.ActionRebuild, it.Action)
 	assert.Equal(t, []pipeline.Reason{pipeline.ReasonStack}, it.Reasons)
 	assert.Contains(t, planEvidence(it, "runImage").Note, "stack io.other.stack is not the image's")
 
-	plan, err = pl.Plan(context.Background(), &pipeline.PlanSpec{Platform: p, RunImage: reg.host + "/goldenpath/run-next:1", Targets: []pipeline.PlanTarget{{Image: f.apps[0]}}})
+	plan, err = pl.Plan(context.Background(), &pipeline.PlanSpec{Platform: p, RunImage: reg.Host + "/goldenpath/run-next:1", Targets: []pipeline.PlanTarget{{Image: f.apps[0]}}})
 	require.NoError(t, err)
 	it = plan.Items[0]
 	assert.Equal(t, pipeline.ActionRebase, it.Action)
@@ -270,14 +270,14 @@ func TestPlanRebuildsWhenTheRunImageCannotBeSwapped(t *testing.T) {
 }
 
 func TestPlanComparesPinsWithoutTheBuilder(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 0, nil)
 	ref := pushApp(t, reg, f, "a", map[string]string{
 		pipeline.LabelBuildMetadata: `{"buildpacks":[{"id":"goldenpath/go","version":"0.0.9"}],"launcher":{"version":"0.21.0"}}`,
 	})
 	pl, err := pipeline.NewPlanner()
 	require.NoError(t, err)
-	plan, err := pl.Plan(context.Background(), &pipeline.PlanSpec{Platform: planPlatform(t, reg.host, true), SkipBuilder: true,
+	plan, err := pl.Plan(context.Background(), &pipeline.PlanSpec{Platform: planPlatform(t, reg.Host, true), SkipBuilder: true,
 		Targets: []pipeline.PlanTarget{{Image: ref}}})
 	require.NoError(t, err)
 	it := plan.Items[0]
@@ -286,7 +286,7 @@ func TestPlanComparesPinsWithoutTheBuilder(t *testing.T) {
 	assert.Contains(t, planEvidence(it, "lifecycle").Note, "not read")
 
 	// Without a builder image in the registry the plan says why.
-	plan, err = pl.Plan(context.Background(), &pipeline.PlanSpec{Platform: planPlatform(t, reg.host, false), Targets: []pipeline.PlanTarget{{Image: ref}}})
+	plan, err = pl.Plan(context.Background(), &pipeline.PlanSpec{Platform: planPlatform(t, reg.Host, false), Targets: []pipeline.PlanTarget{{Image: ref}}})
 	require.NoError(t, err)
 	assert.Contains(t, planEvidence(plan.Items[0], "builder").Note, "not read")
 	assert.Equal(t, pipeline.ActionNothing, plan.Items[0].Action)

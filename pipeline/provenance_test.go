@@ -33,7 +33,7 @@ func scSampleRequest(t *testing.T) (*contract.AppDeploymentRequest, *contract.Pl
 
 func TestProvenanceStatement(t *testing.T) {
 	ctx := context.Background()
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 	img := scCNBImage(t, scSBOMLayer(t, scSampleSBOMFiles), nil)
 	tag := reg.Host + "/apps/dev/sample-go:latest"
 	digest := reg.push(t, tag, img)
@@ -119,7 +119,7 @@ func TestProvenanceStatement(t *testing.T) {
 }
 
 func TestProvenanceOfDockerfileBuild(t *testing.T) {
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 	tag := reg.Host + "/apps/dev/dockerfile-app:latest"
 	reg.push(t, tag, scRandomImage(t))
 	reqs, err := contract.LoadFile("../examples/apps/dockerfile/goldenpath.yaml")
@@ -136,7 +136,7 @@ func TestProvenanceOfDockerfileBuild(t *testing.T) {
 
 func TestAttestAndVerifyProvenance(t *testing.T) {
 	ctx := context.Background()
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 	a, b := scKeys(t)
 	tag := reg.Host + "/apps/dev/sample-go:latest"
 	digest := reg.push(t, tag, scCNBImage(t, scSBOMLayer(t, scSampleSBOMFiles), nil))
@@ -191,7 +191,7 @@ func TestAttestAndVerifyProvenance(t *testing.T) {
 
 func TestVerifyProvenanceRefusals(t *testing.T) {
 	ctx := context.Background()
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 	a, b := scKeys(t)
 	tag := reg.Host + "/apps/dev/sample-go:latest"
 	first := reg.push(t, tag, scCNBImage(t, scSBOMLayer(t, scSampleSBOMFiles), nil))

@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,7 +14,6 @@ import (
 	"github.com/buildpacks/pack/pkg/client"
 	"github.com/buildpacks/pack/pkg/logging"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -30,76 +26,6 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/pipeline"
 )
-
-// cnbRegistry is an in-process registry with a switchable fault injector
-// and a request log.
-type cnbRegistry struct {
-	host  string
-	fault atomic.Pointer[func(r *http.Request) bool] // true: answer 503
-	mu    sync.Mutex
-	log   []string
-}
-
-func newCNBRegistry(t *testing.T) *cnbRegistry {
-	t.Helper()
-	r := &cnbRegistry{}
-	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.mu.Lock()
-		r.log = append(r.log, req.Method+" "+req.URL.Path+"?"+req.URL.RawQuery)
-		r.mu.Unlock()
-		if f := r.fault.Load(); f != nil && (*f)(req) {
-			http.Error(w, `{"errors":[{"code":"UNAVAILABLE","message":"injected fault"}]}`, http.StatusServiceUnavailable)
-			return
-		}
-		h.ServeHTTP(w, req)
-	}))
-	t.Cleanup(srv.Close)
-	r.host = strings.TrimPrefix(srv.URL, "http://")
-	return r
-}
-
-func (r *cnbRegistry) setFault(f func(*http.Request) bool) {
-	if f == nil {
-		r.fault.Store(nil)
-		return
-	}
-	r.fault.Store(&f)
-}
-
-// count returns how many logged requests match method and contain part.
-func (r *cnbRegistry) count(method, part string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, l := range r.log {
-		if strings.HasPrefix(l, method+" ") && strings.Contains(l, part) {
-			n++
-		}
-	}
-	return n
-}
-
-func (r *cnbRegistry) resetLog() {
-	r.mu.Lock()
-	r.log = nil
-	r.mu.Unlock()
-}
-
-func (r *cnbRegistry) push(t *testing.T, ref string, img v1.Image) string {
-	t.Helper()
-	require.NoError(t, remote.Write(rbRef(t, ref), img))
-	d, err := img.Digest()
-	require.NoError(t, err)
-	return d.String()
-}
-
-func (r *cnbRegistry) get(t *testing.T, ref string) v1.Image {
-	t.Helper()
-	img, err := remote.Image(rbRef(t, ref))
-	require.NoError(t, err)
-	return img
-}
 
 func rbRef(t *testing.T, s string) name.Reference {
 	t.Helper()
@@ -265,7 +191,7 @@ func newAppImage(t *testing.T, run v1.Image, o appImageOpts) v1.Image {
 
 // rbFleet is a run image and app images in a registry.
 type rbFleet struct {
-	reg     *cnbRegistry
+	reg     *testRegistry
 	runRef  string // the run image's tag in the registry
 	run     v1.Image
 	runDig  string
@@ -276,21 +202,21 @@ type rbFleet struct {
 // newFleet pushes a run image and n app images (apps/dev/app-<i>:latest),
 // built on it, as pack builds them: runImage.image the short name,
 // runImage.mirrors the registry copy.
-func newFleet(t *testing.T, reg *cnbRegistry, n int, mod func(i int, o *appImageOpts)) *rbFleet {
+func newFleet(t *testing.T, reg *testRegistry, n int, mod func(i int, o *appImageOpts)) *rbFleet {
 	t.Helper()
-	f := &rbFleet{reg: reg, runRef: reg.host + "/goldenpath/run:test"}
+	f := &rbFleet{reg: reg, runRef: reg.Host + "/goldenpath/run:test"}
 	f.run = newRunImage(t, runImageOpts{layers: 3})
 	f.runDig = reg.push(t, f.runRef, f.run)
 	for i := range n {
 		o := appImageOpts{
 			runName: "goldenpath/run:test", mirrors: []string{f.runRef},
-			reference: reg.host + "/goldenpath/run@" + f.runDig,
+			reference: reg.Host + "/goldenpath/run@" + f.runDig,
 		}
 		if mod != nil {
 			mod(i, &o)
 		}
 		img := newAppImage(t, f.run, o)
-		ref := fmt.Sprintf("%s/apps/dev/app-%d:latest", reg.host, i)
+		ref := fmt.Sprintf("%s/apps/dev/app-%d:latest", reg.Host, i)
 		reg.push(t, ref, img)
 		f.apps = append(f.apps, ref)
 		f.appImgs = append(f.appImgs, img)
@@ -329,14 +255,14 @@ func layerDigests(t *testing.T, img v1.Image) []v1.Hash {
 
 // assertRebased checks an image in the registry runs on newRun: layers,
 // diff IDs, history, metadata, labels, and that the image is whole.
-func assertRebased(t *testing.T, reg *cnbRegistry, ref string, orig v1.Image, newRun v1.Image, newRunRepo string) {
+func assertRebased(t *testing.T, reg *testRegistry, ref string, orig v1.Image, newRun v1.Image, newRunRepo string) {
 	t.Helper()
 	assertRebasedBy(t, reg, ref, orig, newRun, newRunRepo, false)
 }
 
 // assertRebasedBy is assertRebased; byPack skips what pack's rebase does
 // not keep (unknown metadata fields, the creation time).
-func assertRebasedBy(t *testing.T, reg *cnbRegistry, ref string, orig v1.Image, newRun v1.Image, newRunRepo string, byPack bool) {
+func assertRebasedBy(t *testing.T, reg *testRegistry, ref string, orig v1.Image, newRun v1.Image, newRunRepo string, byPack bool) {
 	t.Helper()
 	img := reg.get(t, ref)
 	require.NoError(t, validate.Image(img), "%s is not a valid image", ref)
@@ -394,7 +320,7 @@ func assertRebasedBy(t *testing.T, reg *cnbRegistry, ref string, orig v1.Image, 
 }
 
 func TestRebaseFleetThenRerunIsUpToDate(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 6, func(i int, o *appImageOpts) {
 		o.oci = i%2 == 1
 		o.noHistory = i == 2
@@ -421,7 +347,7 @@ func TestRebaseFleetThenRerunIsUpToDate(t *testing.T) {
 		got, err := remote.Head(rbRef(t, f.apps[i]))
 		require.NoError(t, err)
 		assert.Equal(t, res.NewDigest, got.Digest.String())
-		assertRebased(t, reg, f.apps[i], f.appImgs[i], patched, reg.host+"/goldenpath/run")
+		assertRebased(t, reg, f.apps[i], f.appImgs[i], patched, reg.Host+"/goldenpath/run")
 		mt := reg.get(t, f.apps[i])
 		m, err := mt.MediaType()
 		require.NoError(t, err)
@@ -450,9 +376,9 @@ func TestRebaseFleetThenRerunIsUpToDate(t *testing.T) {
 // The rebased image is what pack's own rebase (lifecycle's rebaser over
 // imgutil) makes of the same image, and pack's rebase accepts it.
 func TestRebaseAgreesWithPack(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 1, nil)
-	twin := reg.host + "/apps/dev/twin:latest"
+	twin := reg.Host + "/apps/dev/twin:latest"
 	reg.push(t, twin, f.appImgs[0])
 	patched := patchRunImage(t, f.run, "cve-2")
 	reg.push(t, f.runRef, patched)
@@ -466,7 +392,7 @@ func TestRebaseAgreesWithPack(t *testing.T) {
 	packRebase := func(image string) {
 		t.Helper()
 		require.NoError(t, pack.Rebase(context.Background(), client.RebaseOptions{
-			RepoName: image, RunImage: f.runRef, Publish: true, InsecureRegistries: []string{reg.host},
+			RepoName: image, RunImage: f.runRef, Publish: true, InsecureRegistries: []string{reg.Host},
 		}))
 	}
 	packRebase(twin)
@@ -500,11 +426,11 @@ func TestRebaseAgreesWithPack(t *testing.T) {
 	patched2 := patchRunImage(t, patched, "cve-3")
 	reg.push(t, f.runRef, patched2)
 	packRebase(f.apps[0])
-	assertRebasedBy(t, reg, f.apps[0], ours, patched2, reg.host+"/goldenpath/run", true)
+	assertRebasedBy(t, reg, f.apps[0], ours, patched2, reg.Host+"/goldenpath/run", true)
 }
 
 func TestRebaseDryRunWritesNothingAndPredictsTheDigest(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 3, nil)
 	reg.push(t, f.runRef, patchRunImage(t, f.run, "cve-4"))
 	before := map[string]string{}
@@ -533,9 +459,9 @@ func TestRebaseDryRunWritesNothingAndPredictsTheDigest(t *testing.T) {
 }
 
 func TestRebaseOntoAnotherNameNeedsForce(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 1, nil)
-	other := reg.host + "/goldenpath/run-patched:2025-11-25"
+	other := reg.Host + "/goldenpath/run-patched:2025-11-25"
 	patched := patchRunImage(t, f.run, "cve-5")
 	reg.push(t, other, patched)
 
@@ -549,7 +475,7 @@ func TestRebaseOntoAnotherNameNeedsForce(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, rep.Err())
 	assert.NotEmpty(t, rep.Results[0].Warnings)
-	assertRebased(t, reg, f.apps[0], f.appImgs[0], patched, reg.host+"/goldenpath/run-patched")
+	assertRebased(t, reg, f.apps[0], f.appImgs[0], patched, reg.Host+"/goldenpath/run-patched")
 	md, raw, _ := lifecycleMD(t, reg.get(t, f.apps[0]))
 	assert.Equal(t, other, md.RunImage.Image, "the new name is recorded, as lifecycle rebase -force does")
 	assert.Empty(t, md.RunImage.Mirrors)
@@ -565,7 +491,7 @@ func TestRebaseOntoAnotherNameNeedsForce(t *testing.T) {
 }
 
 func TestRebaseRefusesWhatTheLifecycleRefuses(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 3, func(i int, o *appImageOpts) {
 		switch i {
 		case 0:
@@ -576,11 +502,11 @@ func TestRebaseRefusesWhatTheLifecycleRefuses(t *testing.T) {
 	})
 	otherStack := newRunImage(t, runImageOpts{layers: 2, stackID: "io.other.stack"})
 	arm := newRunImage(t, runImageOpts{layers: 2, arch: "arm64"})
-	reg.push(t, reg.host+"/goldenpath/run:other-stack", otherStack)
-	reg.push(t, reg.host+"/goldenpath/run:arm", arm)
+	reg.push(t, reg.Host+"/goldenpath/run:other-stack", otherStack)
+	reg.push(t, reg.Host+"/goldenpath/run:arm", arm)
 
 	rb := newRebaser(t)
-	rep, err := rb.Rebase(context.Background(), &pipeline.RebaseSpec{Images: f.apps[:1], RunImage: reg.host + "/goldenpath/run:other-stack", Force: true})
+	rep, err := rb.Rebase(context.Background(), &pipeline.RebaseSpec{Images: f.apps[:1], RunImage: reg.Host + "/goldenpath/run:other-stack", Force: true})
 	require.NoError(t, err)
 	assert.Contains(t, rep.Results[0].Error, "incompatible stack: 'io.other.stack' is not compatible with '"+testStack+"'", "force does not override the stack")
 
@@ -594,7 +520,7 @@ func TestRebaseRefusesWhatTheLifecycleRefuses(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, rep.Results[0].Error, "app image is not marked as rebasable")
 
-	rep, err = rb.Rebase(context.Background(), &pipeline.RebaseSpec{Images: f.apps[2:], RunImage: reg.host + "/goldenpath/run:arm"})
+	rep, err = rb.Rebase(context.Background(), &pipeline.RebaseSpec{Images: f.apps[2:], RunImage: reg.Host + "/goldenpath/run:arm"})
 	require.NoError(t, err)
 	assert.Contains(t, rep.Results[0].Error, "unable to satisfy target os/arch constraints")
 
@@ -607,7 +533,7 @@ func TestRebaseRefusesWhatTheLifecycleRefuses(t *testing.T) {
 // valid image under the old digest); a rerun finishes them and skips the
 // rest. No tag ever points at an image with a missing blob.
 func TestRebaseSurvivesRegistryFaults(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 12, nil)
 	patched := patchRunImage(t, f.run, "cve-6")
 	reg.push(t, f.runRef, patched)
@@ -660,14 +586,14 @@ func TestRebaseSurvivesRegistryFaults(t *testing.T) {
 	assert.Equal(t, failed, rep2.Count(pipeline.RebaseRebased), "the rerun finishes what failed")
 	assert.Equal(t, len(f.apps)-failed, rep2.Count(pipeline.RebaseUpToDate), "and skips what was done")
 	for i := range f.apps {
-		assertRebased(t, reg, f.apps[i], f.appImgs[i], patched, reg.host+"/goldenpath/run")
+		assertRebased(t, reg, f.apps[i], f.appImgs[i], patched, reg.Host+"/goldenpath/run")
 	}
 }
 
 // A registry that stops answering (SIGSTOP-like) fails the images it holds
 // up within the request timeout instead of hanging the fleet.
 func TestRebaseTimesOutOnAHungRegistry(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 3, nil)
 	reg.push(t, f.runRef, patchRunImage(t, f.run, "cve-7"))
 	release := make(chan struct{})
@@ -692,7 +618,7 @@ func TestRebaseTimesOutOnAHungRegistry(t *testing.T) {
 // A registry that went away fails the rest of the fleet at once (the
 // circuit breaker), and work resumes when it is back.
 func TestRebaseFailsFastWhenTheRegistryIsDown(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 40, nil)
 	reg.push(t, f.runRef, patchRunImage(t, f.run, "cve-10"))
 	var down atomic.Bool
@@ -718,7 +644,7 @@ func TestRebaseFailsFastWhenTheRegistryIsDown(t *testing.T) {
 // A tag the registry broke (it died while writing the tag's link) is
 // repaired from the report of the interrupted run, then rebased as usual.
 func TestRebaseResumeRepairsAnUnreadableTag(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 2, nil)
 	patched := patchRunImage(t, f.run, "cve-11")
 	reg.push(t, f.runRef, patched)
@@ -745,12 +671,12 @@ func TestRebaseResumeRepairsAnUnreadableTag(t *testing.T) {
 	assert.Contains(t, rep.Results[1].Repaired, "re-pointed at "+first.Results[1].NewDigest)
 	assert.Equal(t, pipeline.RebaseUpToDate, rep.Results[1].Status)
 	assert.Empty(t, rep.Results[0].Repaired)
-	assertRebased(t, reg, f.apps[1], f.appImgs[1], patched, reg.host+"/goldenpath/run")
+	assertRebased(t, reg, f.apps[1], f.appImgs[1], patched, reg.Host+"/goldenpath/run")
 }
 
 // One rebaser, two patches: each call reads the run image again.
 func TestRebaserSeesTheRunImageChange(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 1, nil)
 	rb := newRebaser(t)
 	p1 := patchRunImage(t, f.run, "one")
@@ -763,32 +689,32 @@ func TestRebaserSeesTheRunImageChange(t *testing.T) {
 	rep, err = rb.Rebase(context.Background(), &pipeline.RebaseSpec{Images: f.apps})
 	require.NoError(t, err)
 	assert.Equal(t, pipeline.RebaseRebased, rep.Results[0].Status)
-	assertRebased(t, reg, f.apps[0], f.appImgs[0], p2, reg.host+"/goldenpath/run")
+	assertRebased(t, reg, f.apps[0], f.appImgs[0], p2, reg.Host+"/goldenpath/run")
 }
 
 func TestRebaseByDigestWritesANewImage(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 1, nil)
 	patched := patchRunImage(t, f.run, "cve-8")
 	reg.push(t, f.runRef, patched)
 	d, err := f.appImgs[0].Digest()
 	require.NoError(t, err)
-	byDigest := reg.host + "/apps/dev/app-0@" + d.String()
+	byDigest := reg.Host + "/apps/dev/app-0@" + d.String()
 	rep, err := newRebaser(t).Rebase(context.Background(), &pipeline.RebaseSpec{Images: []string{byDigest}})
 	require.NoError(t, err)
 	require.NoError(t, rep.Err())
 	tag, err := remote.Head(rbRef(t, f.apps[0]))
 	require.NoError(t, err)
 	assert.Equal(t, d, tag.Digest, "the tag does not move")
-	assertRebased(t, reg, reg.host+"/apps/dev/app-0@"+rep.Results[0].NewDigest, f.appImgs[0], patched, reg.host+"/goldenpath/run")
+	assertRebased(t, reg, reg.Host+"/apps/dev/app-0@"+rep.Results[0].NewDigest, f.appImgs[0], patched, reg.Host+"/goldenpath/run")
 }
 
 // Run image layers the app repository lacks are mounted once per
 // repository, from the run image's repository.
 func TestRebaseMountsNewRunImageLayers(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 3, nil)
-	more := reg.host + "/apps/dev/app-0:v2"
+	more := reg.Host + "/apps/dev/app-0:v2"
 	reg.push(t, more, f.appImgs[0])
 	reg.push(t, f.runRef, patchRunImage(t, f.run, "cve-9"))
 	reg.resetLog()
@@ -802,7 +728,7 @@ func TestRebaseMountsNewRunImageLayers(t *testing.T) {
 }
 
 func TestRebaseCancelled(t *testing.T) {
-	reg := newCNBRegistry(t)
+	reg := newTestRegistry(t)
 	f := newFleet(t, reg, 2, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

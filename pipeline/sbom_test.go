@@ -96,7 +96,7 @@ var scSampleSBOMFiles = map[string]string{
 
 func TestReadSBOM(t *testing.T) {
 	ctx := context.Background()
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 	sbom := scSBOMLayer(t, scSampleSBOMFiles)
 	img := scCNBImage(t, sbom, nil)
 	tag := reg.Host + "/apps/dev/app:latest"
@@ -158,7 +158,7 @@ func TestReadSBOM(t *testing.T) {
 }
 
 func TestReadSBOMBadDocument(t *testing.T) {
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	body := []byte("{not json")
@@ -177,7 +177,7 @@ func TestReadSBOMBadDocument(t *testing.T) {
 
 func TestReadSBOMWithoutSBOM(t *testing.T) {
 	ctx := context.Background()
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 
 	// A Dockerfile build: no lifecycle labels at all.
 	tag := reg.Host + "/apps/dev/dockerfile-app:latest"

@@ -3,16 +3,11 @@ package pipeline_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -21,49 +16,6 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/pipeline"
 )
-
-// scRegistry is an in-process registry (go-containerregistry's) that
-// records the requests it serves.
-type scRegistry struct {
-	Host string
-	mu   sync.Mutex
-	reqs []string
-}
-
-func newSCRegistry(t *testing.T) *scRegistry {
-	t.Helper()
-	r := &scRegistry{}
-	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.mu.Lock()
-		r.reqs = append(r.reqs, req.Method+" "+req.URL.Path)
-		r.mu.Unlock()
-		h.ServeHTTP(w, req)
-	}))
-	t.Cleanup(srv.Close)
-	r.Host = strings.TrimPrefix(srv.URL, "http://")
-	return r
-}
-
-// requests returns the requests served so far and forgets them.
-func (r *scRegistry) requests() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.reqs
-	r.reqs = nil
-	return out
-}
-
-// push writes img to ref and returns its digest.
-func (r *scRegistry) push(t *testing.T, ref string, img v1.Image) string {
-	t.Helper()
-	tag, err := name.ParseReference(ref)
-	require.NoError(t, err)
-	require.NoError(t, remote.Write(tag, img))
-	d, err := img.Digest()
-	require.NoError(t, err)
-	return d.String()
-}
 
 func scRandomImage(t *testing.T) v1.Image {
 	t.Helper()
@@ -134,7 +86,7 @@ func TestKeyPair(t *testing.T) {
 
 func TestSignThenVerify(t *testing.T) {
 	ctx := context.Background()
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 	a, _ := scKeys(t)
 	tag := reg.Host + "/apps/dev/app:latest"
 	digest := reg.push(t, tag, scRandomImage(t))
@@ -176,7 +128,7 @@ func scVerifyFailure(t *testing.T, image string, key *pipeline.VerificationKey) 
 
 // (a) an unsigned image.
 func TestVerifyRefusesUnsigned(t *testing.T) {
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 	a, _ := scKeys(t)
 	tag := reg.Host + "/apps/dev/app:latest"
 	digest := reg.push(t, tag, scRandomImage(t))
@@ -194,7 +146,7 @@ func TestVerifyRefusesUnsigned(t *testing.T) {
 // (b) an image signed with another key.
 func TestVerifyRefusesOtherKey(t *testing.T) {
 	ctx := context.Background()
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 	a, b := scKeys(t)
 	tag := reg.Host + "/apps/dev/app:latest"
 	digest := reg.push(t, tag, scRandomImage(t))
@@ -212,7 +164,7 @@ func TestVerifyRefusesOtherKey(t *testing.T) {
 // (c) a tag moved from a signed digest to an unsigned one.
 func TestVerifyRefusesMovedTag(t *testing.T) {
 	ctx := context.Background()
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 	a, _ := scKeys(t)
 	tag := reg.Host + "/apps/dev/app:latest"
 	signedDigest := reg.push(t, tag, scRandomImage(t))
@@ -238,7 +190,7 @@ func TestVerifyRefusesMovedTag(t *testing.T) {
 // cosign's claim check refuses it.
 func TestVerifyRefusesCopiedSignature(t *testing.T) {
 	ctx := context.Background()
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 	a, _ := scKeys(t)
 	repo := reg.Host + "/apps/dev/app"
 	first := reg.push(t, repo+":one", scRandomImage(t))
@@ -261,7 +213,7 @@ func TestVerifyRefusesCopiedSignature(t *testing.T) {
 
 func TestSignAndVerifyErrors(t *testing.T) {
 	ctx := context.Background()
-	reg := newSCRegistry(t)
+	reg := newTestRegistry(t)
 	a, _ := scKeys(t)
 
 	_, err := pipeline.Sign(ctx, reg.Host+"/apps/dev/missing:latest", a.signing)
