@@ -108,6 +108,7 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 		newRebaseCommand(streams),
 		newPlanCommand(streams),
 		newE2ECommand(streams),
+		newPromoteCommand(streams),
 	)
 	for _, c := range allCommands(root) {
 		if c.Args == nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/pipeline"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
@@ -113,8 +114,10 @@ func newPlatformCommand(streams Streams) *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	var (
-		pf  platformFlag
-		out string
+		pf        platformFlag
+		rf        registryFlags
+		out       string
+		pinStacks bool
 	)
 	renderCmd := &cobra.Command{
 		Use:   "render",
@@ -125,7 +128,16 @@ func newPlatformCommand(streams Streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			objs, err := goldenpath.RenderPlatform(popt)
+			var objs []render.Object
+			if pinStacks {
+				var images []pipeline.StackImage
+				objs, images, err = goldenpath.RenderPinnedPlatform(c.Context(), rf.options(), popt)
+				for _, img := range images {
+					fmt.Fprintf(streams.Err, "builder %s: %s image %s is %s\n", img.Builder, img.Role, img.Ref, img.Pinned)
+				}
+			} else {
+				objs, err = goldenpath.RenderPlatform(popt)
+			}
 			if err != nil {
 				return problems(streams, err)
 			}
@@ -133,6 +145,8 @@ func newPlatformCommand(streams Streams) *cobra.Command {
 		},
 	}
 	pf.add(renderCmd)
+	rf.add(renderCmd)
+	renderCmd.Flags().BoolVar(&pinStacks, "pin-stacks", false, "resolve each builder's stack build and run images to their current digests in the registry and render the ClusterStacks pinned to them")
 	renderCmd.Flags().StringVar(&out, "out", "", "write the objects under this folder instead of printing a YAML stream")
 	defaultCmd := &cobra.Command{
 		Use:   "default",
@@ -143,6 +157,6 @@ func newPlatformCommand(streams Streams) *cobra.Command {
 			return err
 		},
 	}
-	c.AddCommand(renderCmd, defaultCmd)
+	c.AddCommand(renderCmd, defaultCmd, newUpdateStacksCommand(streams))
 	return c
 }
