@@ -27,8 +27,10 @@ func stackPlatform(t *testing.T, reg *testRegistry) *contract.Platform {
 // memStacks keeps ClusterStacks as the API server would for Get/Apply.
 type memStacks map[string]*kpack.ClusterStack
 
-func (m memStacks) Get(_ context.Context, name string) (*kpack.ClusterStack, error) { return m[name], nil }
-func (m memStacks) Apply(_ context.Context, s *kpack.ClusterStack) error         { m[s.Name] = s; return nil }
+func (m memStacks) Get(_ context.Context, name string) (*kpack.ClusterStack, error) {
+	return m[name], nil
+}
+func (m memStacks) Apply(_ context.Context, s *kpack.ClusterStack) error { m[s.Name] = s; return nil }
 
 func randomImage(t *testing.T) *randomImg { return &randomImg{t: t} }
 
