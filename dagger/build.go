@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
@@ -64,10 +65,24 @@ func (m *Goldenpath) Publish(
 	return ctr.Publish(ctx, address)
 }
 
+// cnbPlatformAPI is the platform API the creator runs with: the one pack v0.40 (the library's) picks for the
+// goldenpath builder's lifecycle, so that both builds write the same metadata.
+const cnbPlatformAPI = "0.15"
+
 // BuildpackBuild builds source with the Cloud Native Buildpacks lifecycle of a builder image (its `creator`, run
 // in a Dagger container: no Docker daemon) and publishes the app image to image. It returns image@digest.
 // The builder and the run image are pulled from their registries (hack/setup-dagger.sh makes the goldenpath
 // registry reachable as GOLDENPATH_DAGGER_REGISTRY; pass it as insecureRegistry when it is plain HTTP).
+//
+// The creator is invoked as pack invokes it for the library's build (pipeline.PackBuilder, `goldenpath build`),
+// so that the image has the same layers (hack/dagger/smoke.sh compares them): platform API 0.15 (what pack
+// v0.40 negotiates with the builder's lifecycle), the source copied to /workspace owned by the builder's user
+// (CNB_USER_ID/CNB_GROUP_ID) with the folder itself mode 0777 (pack's tar of the app dir), and -uid 0 -gid 0,
+// which pack passes because pipeline.PackBuilder leaves pack's BuildOptions.UserID/GroupID at zero: the build runs
+// as root and the exported layers are owned by 0:0. uid/gid -1 build as the builder's user instead (what the pack
+// CLI does; layers owned by CNB_USER_ID), which no longer matches the library's layers. The image config still
+// differs from the library's in the io.buildpacks.lifecycle.metadata label (runImage.reference names the run
+// image's registry as the build saw it: GATEWAY:PORT here, 127.0.0.1:PORT for pack), hence the digest.
 func (m *Goldenpath) BuildpackBuild(
 	ctx context.Context,
 	// Application source.
@@ -88,13 +103,38 @@ func (m *Goldenpath) BuildpackBuild(
 	// Registry password or token (for image's registry).
 	// +optional
 	password *dagger.Secret,
+	// The lifecycle's -uid: 0 as the library's pack build; -1 for the builder's user (CNB_USER_ID).
+	// +optional
+	// +default=0
+	uid int,
+	// The lifecycle's -gid: 0 as the library's pack build; -1 for the builder's group (CNB_GROUP_ID).
+	// +optional
+	// +default=0
+	gid int,
 ) (string, error) {
-	ctr := dag.Container().From(builder).
+	base := dag.Container().From(builder)
+	user := map[string]string{}
+	for _, k := range []string{"CNB_USER_ID", "CNB_GROUP_ID"} {
+		v, err := base.EnvVariable(ctx, k)
+		if err != nil {
+			return "", err
+		}
+		if v == "" {
+			return "", fmt.Errorf("builder %s sets no %s: not a CNB builder image", builder, k)
+		}
+		user[k] = v
+	}
+	owner := user["CNB_USER_ID"] + ":" + user["CNB_GROUP_ID"]
+	ctr := base.
 		WithUser("root").
-		WithExec([]string{"sh", "-c", "mkdir -p /layers /workspace /platform && chown -R 1000:1000 /layers /workspace"}).
-		WithDirectory("/workspace", source, dagger.ContainerWithDirectoryOpts{Owner: "1000:1000"}).
-		WithUser("1000:1000").
-		WithEnvVariable("CNB_PLATFORM_API", "0.13")
+		WithExec([]string{"sh", "-c", "mkdir -p /layers /workspace /platform && chown -R " + owner + " /layers /workspace"}).
+		WithDirectory("/workspace", source, dagger.ContainerWithDirectoryOpts{Owner: owner}).
+		WithExec([]string{"chmod", "0777", "/workspace"}). // after the copy, which gives the folder the source's mode
+		WithEnvVariable("CNB_PLATFORM_API", cnbPlatformAPI)
+	// The creator drops to -uid/-gid itself (it must start as root to do so); without them it runs as the builder's user.
+	if uid < 0 && gid < 0 {
+		ctr = ctr.WithUser(owner)
+	}
 	if password != nil {
 		ref, err := name.ParseReference(image)
 		if err != nil {
@@ -116,6 +156,12 @@ func (m *Goldenpath) BuildpackBuild(
 		"-report=/layers/report.toml", "-skip-restore"}
 	if runImage != "" {
 		args = append(args, "-run-image="+runImage)
+	}
+	if gid >= 0 {
+		args = append(args, "-gid="+strconv.Itoa(gid))
+	}
+	if uid >= 0 {
+		args = append(args, "-uid="+strconv.Itoa(uid))
 	}
 	for _, r := range insecureRegistry {
 		args = append(args, "-insecure-registry="+r)

@@ -16,6 +16,9 @@
 #                 registry.dagger.io/engine:VERSION (the tag the CLI would auto-start)
 #   5. start      container goldenpath-dagger-engine (privileged, state in volume goldenpath-dagger-state);
 #                 clients reach it via _EXPERIMENTAL_DAGGER_RUNNER_HOST=docker-container://goldenpath-dagger-engine
+#   6. kind       when hack/setup-kind.sh's cluster runs: the engine container joins its Docker network and a
+#                 kubeconfig that reaches the API server from inside the engine is written (GOLDENPATH_DAGGER_KUBECONFIG,
+#                 for `dagger call end-to-end`); checked on every run (a recreated engine or cluster is linked again)
 set -euo pipefail
 # shellcheck source=hack/lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -206,6 +209,45 @@ step_start() {
   die "dagger engine ${DAGGER_ENGINE_NAME} did not become ready"
 }
 
+# --- 6. kind cluster link ----------------------------------------------------------------------------------------
+# The engine container is on Docker's default bridge; hack/setup-kind.sh's node is on its own network
+# (goldenpath-kind). `docker network connect` (idempotent: skipped when already connected) puts the engine, and so the
+# containers it runs (NATed through the engine's namespace), on that network. The kubeconfig is the cluster's own with
+# the server set to the node container's IP there and tls-server-name set to the node's name (the API server
+# certificate names the node; kubeadm also puts the node IP in it, so either check passes). Docker's DNS is not
+# used: the engine's resolver does not know the node's name. Skipped when no cluster runs.
+DAGGER_KUBECONFIG=""
+step_kind() {
+  local kind_env=${GOLDENPATH_CACHE}/kind/env.sh
+  [[ -f $kind_env ]] || {
+    log "no kind cluster (hack/setup-kind.sh): the engine is not linked to one (dagger call end-to-end needs it)"
+    return 0
+  }
+  local network node kubectl kubeconfig
+  network=$(sed -n 's/^export GOLDENPATH_KIND_NETWORK=//p' "$kind_env")
+  node=$(sed -n 's/^export GOLDENPATH_KIND_NODE=//p' "$kind_env")
+  kubectl=$(sed -n 's/^export GOLDENPATH_KUBECTL=//p' "$kind_env")
+  kubeconfig=$(sed -n 's/^export GOLDENPATH_KUBECONFIG=//p' "$kind_env")
+  if [[ $("$DOCKER" inspect -f '{{.State.Running}}' "$node" 2>/dev/null) != true || ! -f $kubeconfig ]]; then
+    log "kind node ${node} is not running: the engine is not linked to the cluster (run hack/setup-kind.sh)"
+    return 0
+  fi
+  if ! "$DOCKER" inspect -f '{{json .NetworkSettings.Networks}}' "$DAGGER_ENGINE_NAME" | jq -e --arg n "$network" 'has($n)' >/dev/null; then
+    "$DOCKER" network connect "$network" "$DAGGER_ENGINE_NAME"
+    log "engine ${DAGGER_ENGINE_NAME} connected to docker network ${network}"
+  fi
+  local ip cluster out=${GOLDENPATH_CACHE}/dagger/kind-kubeconfig
+  ip=$("$DOCKER" inspect -f "{{(index .NetworkSettings.Networks \"${network}\").IPAddress}}" "$node")
+  [[ -n $ip ]] || die "kind node ${node} has no address on ${network}"
+  cluster=$("$kubectl" --kubeconfig "$kubeconfig" config view --minify -o 'jsonpath={.clusters[0].name}')
+  install -m 600 "$kubeconfig" "${out}.tmp"
+  "$kubectl" --kubeconfig "${out}.tmp" config set-cluster "$cluster" --server "https://${ip}:6443" \
+    --tls-server-name "$node" >/dev/null
+  mv "${out}.tmp" "$out"
+  DAGGER_KUBECONFIG=$out
+  log "kubeconfig for the engine: ${out} (https://${ip}:6443, tls-server-name ${node})"
+}
+
 write_env() {
   local f=${GOLDENPATH_CACHE}/dagger/env.sh
   cat >"${f}.tmp" <<EOF
@@ -219,6 +261,7 @@ export DO_NOT_TRACK=1
 export GOLDENPATH_DAGGER_VERSION=${DAGGER_VERSION}
 export GOLDENPATH_DAGGER_ENGINE=${DAGGER_ENGINE_NAME}
 export GOLDENPATH_DAGGER_REGISTRY=${DAGGER_REGISTRY}
+export GOLDENPATH_DAGGER_KUBECONFIG=${DAGGER_KUBECONFIG}
 EOF
   mv "${f}.tmp" "$f"
   cat "$f"
@@ -231,5 +274,6 @@ timed "dagger: go sdk image" step_go_sdk
 timed "dagger: engine image" step_engine_image
 timed "dagger: registry" step_registry
 timed "dagger: start engine" step_start
+timed "dagger: kind link" step_kind
 write_env
 log "dagger ${DAGGER_VERSION} ready in $(elapsed "$total_start")s"
