@@ -43,8 +43,12 @@ func Handler(root, git string) (http.Handler, error) {
 		Env: []string{
 			"GIT_PROJECT_ROOT=" + abs,
 			"GIT_HTTP_EXPORT_ALL=1",
-			// http.receivepack is off by default for unauthenticated users.
-			"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true",
+			// http.receivepack is off by default for unauthenticated users;
+			// kpack fetches the exact commit it resolved (a SHA-1 in "want"),
+			// which git refuses unless reachable SHA-1s are allowed.
+			"GIT_CONFIG_COUNT=2",
+			"GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true",
+			"GIT_CONFIG_KEY_1=uploadpack.allowReachableSHA1InWant", "GIT_CONFIG_VALUE_1=true",
 		},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package gitserver
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -51,7 +52,16 @@ func TestPushThenClone(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "v1\n", string(b))
 
-	resp, err := http.Get(srv.URL + "/../etc/passwd")
+	// kpack's build-init (go-git, protocol v0) fetches the exact commit and
+	// refuses a server that does not advertise it may.
+	resp, err := http.Get(srv.URL + "/app.git/info/refs?service=git-upload-pack")
+	require.NoError(t, err)
+	adv, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Contains(t, string(adv), "allow-reachable-sha1-in-want")
+
+	resp, err = http.Get(srv.URL + "/../etc/passwd")
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)
