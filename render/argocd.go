@@ -11,8 +11,14 @@ import (
 // real Application and AppProject definitions.
 const (
 	argoAPIVersion = "argoproj.io/v1alpha1"
-	// ArgoFinalizer makes Argo CD delete an Application's resources with it.
-	ArgoFinalizer = "resources-finalizer.argocd.argoproj.io"
+	// ArgoFinalizer makes Argo CD delete an Application's resources with it
+	// (foreground cascading deletion, Argo CD's default). The "/foreground"
+	// form is the same finalizer as the bare resources-finalizer.argocd.argoproj.io
+	// (Argo CD 2.x and 3.x accept both); the bare name makes every apply print
+	// the API server warning "prefer a domain-qualified finalizer name
+	// including a path (/)" (Kubernetes 1.34, seen applying it to the kind
+	// cluster with Argo CD 3.6.1).
+	ArgoFinalizer = "resources-finalizer.argocd.argoproj.io/foreground"
 )
 
 // ArgoApplicationName is the Application of an app in an environment.
