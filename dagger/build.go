@@ -77,10 +77,10 @@ const cnbPlatformAPI = "0.15"
 // The creator is invoked as pack invokes it for the library's build (pipeline.PackBuilder, `goldenpath build`),
 // so that the image has the same layers (hack/dagger/smoke.sh compares them): platform API 0.15 (what pack
 // v0.40 negotiates with the builder's lifecycle), the source copied to /workspace owned by the builder's user
-// (CNB_USER_ID/CNB_GROUP_ID) with the folder itself mode 0777 (pack's tar of the app dir), and -uid 0 -gid 0,
-// which pack passes because pipeline.PackBuilder leaves pack's BuildOptions.UserID/GroupID at zero: the build runs
-// as root and the exported layers are owned by 0:0. uid/gid -1 build as the builder's user instead (what the pack
-// CLI does; layers owned by CNB_USER_ID), which no longer matches the library's layers. The image config still
+// (CNB_USER_ID/CNB_GROUP_ID) with the folder itself mode 0777 (pack's tar of the app dir), and no -uid/-gid (the
+// default -1): the build runs as the builder's user and the layers are owned by CNB_USER_ID, as with the pack CLI
+// and pipeline.PackBuilder. --uid/--gid override the user (0: root), which no longer matches the library's layers.
+// The image config still
 // differs from the library's in the io.buildpacks.lifecycle.metadata label (runImage.reference names the run
 // image's registry as the build saw it: GATEWAY:PORT here, 127.0.0.1:PORT for pack), hence the digest.
 func (m *Goldenpath) BuildpackBuild(
@@ -103,13 +103,13 @@ func (m *Goldenpath) BuildpackBuild(
 	// Registry password or token (for image's registry).
 	// +optional
 	password *dagger.Secret,
-	// The lifecycle's -uid: 0 as the library's pack build; -1 for the builder's user (CNB_USER_ID).
+	// The lifecycle's -uid: -1 (default) for the builder's user (CNB_USER_ID), as the library's pack build.
 	// +optional
-	// +default=0
+	// +default=-1
 	uid int,
-	// The lifecycle's -gid: 0 as the library's pack build; -1 for the builder's group (CNB_GROUP_ID).
+	// The lifecycle's -gid: -1 (default) for the builder's group (CNB_GROUP_ID), as the library's pack build.
 	// +optional
-	// +default=0
+	// +default=-1
 	gid int,
 ) (string, error) {
 	base := dag.Container().From(builder)

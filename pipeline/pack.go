@@ -110,6 +110,11 @@ func (b *PackBuilder) Build(ctx context.Context, spec *Spec) (*Result, error) {
 		DockerHost:         b.opts.dockerHost,
 		ContainerConfig:    client.ContainerConfig{Network: b.opts.network},
 		InsecureRegistries: insecure,
+		// -1: build and run as the builder's user (CNB_USER_ID), as the
+		// pack CLI does unless --uid/--gid are given; 0 would make pack
+		// pass -uid 0 -gid 0 and the layers would be owned by root.
+		UserID:  -1,
+		GroupID: -1,
 	})
 	if err != nil {
 		hint := ""
