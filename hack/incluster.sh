@@ -1,46 +1,60 @@
 #!/usr/bin/env bash
-# smoke.sh: kpack builds the sample apps in the kind cluster from goldenpath's own rendered objects, applied unchanged.
-#   1. platform  goldenpath platform render --platform $GOLDENPATH_KPACK_PLATFORM; the ClusterStore, ClusterStack,
-#                ClusterLifecycle, ClusterBuilder, Namespaces and ServiceAccounts applied as rendered (the AppProjects
-#                and the PrometheusRule need Argo CD and the Prometheus operator: left out); waits for the builder
+# incluster.sh: the in-cluster golden path, for real, in the offline kind cluster: kpack builds each sample app from
+# its git repository with goldenpath's rendered objects, Argo CD syncs the GitOps tree goldenpath writes, and the apps
+# answer; then a commit is measured from push to serving, and a patched run image from push to every app serving on
+# it. Everything applied is what goldenpath renders, unchanged (objects are only selected by kind).
+#   1. platform  goldenpath platform render --platform $GOLDENPATH_KPACK_PLATFORM: ClusterStore, ClusterStack,
+#                ClusterLifecycle, ClusterBuilder, Namespaces, ServiceAccounts and (with Argo CD) the AppProject
+#                applied as rendered; waits for the ClusterBuilder
 #   2. sources   each sample app (examples/apps/<lang>, same layout) pushed to its own repository on the git server of
 #                hack/setup-git.sh; a copy of its contract with spec.source.git.url pointing there, as pods reach it
 #                (https through the TLS front of hack/setup-kpack.sh: contracts refuse http:// git URLs)
-#   3. build     goldenpath render of the copy; its kpack Image applied as rendered; waits for Ready + latestImage
-#   4. run       goldenpath render --image APP=<latestImage>: Deployment and Service applied; the app answers GET /
-#                through the API server's service proxy
-#   5. rebuild   a commit changing the app's answer; kpack polls git every 60 s, so it is nudged (SMOKE_NUDGE:
+#   3. build     Argo CD: goldenpath render --out of the contracts (not pinned) committed to the platform's GitOps
+#                repository and the rendered Applications applied; Argo CD creates the kpack Images, kpack builds.
+#                (INCLUSTER_DEPLOY=kubectl: the kpack Image applied with kubectl.) Waits for Ready + latestImage
+#   4. run       goldenpath promote (each folder pinned to its Image's latestImage) committed and pushed, Argo CD
+#                asked to refresh (what a Git webhook does); the app answers GET / through the API server's service
+#                proxy. (kubectl mode: goldenpath render --image APP=<latestImage>, Deployment and Service applied)
+#   5. rebuild   a commit changing the app's answer; kpack polls git every 60 s, so it is nudged (INCLUSTER_NUDGE:
 #                resolver = touch an annotation of the Image's SourceResolver [default], revision = set the Image's
-#                spec.source.git.revision to the commit, none = wait for the poll); time until the new image serves
+#                spec.source.git.revision to the commit, none = wait for the poll); then promote as in 4: time from
+#                the push until the new version answers
 #   6. rebase    hack/patch-run-image.sh patches kpack's run image (goldenpath/kpack/run, pushed under the same tag);
-#                the platform re-rendered with the run image pinned to the new digest and its ClusterStack re-applied;
-#                time until every Image's latestImage runs on the patched run image (kpack rebases, reason STACK)
-# Prints the timings and writes them to $GOLDENPATH_CACHE/kpack/smoke/timings.txt. Needs hack/setup.sh,
-# setup-kind.sh, setup-git.sh and setup-kpack.sh. SMOKE_APPS="go nodejs python" picks the apps; SMOKE_STEPS (default
-# "build run rebuild rebase") the steps after 1-2; SMOKE_RESTORE=1 (default) puts the original run image back at the end.
+#                goldenpath platform update-stacks points the ClusterStack at the new digest; kpack rebases every
+#                Image (reason STACK); promote as in 4: time until every app serves from the patched run image
+# Prints the timings and writes them to $GOLDENPATH_CACHE/incluster/timings.txt. At the end (Argo CD mode) the
+# Applications are deleted, and Argo CD deletes what it deployed (INCLUSTER_KEEP=1 leaves everything running), and the
+# original run image is put back (INCLUSTER_RESTORE=0 keeps the patched one). INCLUSTER_APPS="go nodejs python" picks
+# the apps; INCLUSTER_STEPS (default "build run rebuild rebase") the steps after 1-2.
 #
-#   bash hack/kpack/smoke.sh
+#   bash hack/setup.sh && bash hack/setup-kind.sh && bash hack/setup-git.sh && bash hack/setup-kpack.sh &&
+#     bash hack/setup-argocd.sh && bash hack/incluster.sh
 set -euo pipefail
-# shellcheck source=hack/lib.sh source-path=SCRIPTDIR/..
-source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
-for f in env.sh kind/env.sh kpack/env.sh git/env.sh; do
-  [[ -f ${GOLDENPATH_CACHE}/${f} ]] || die "no ${GOLDENPATH_CACHE}/${f}: run hack/setup.sh, setup-kind.sh, setup-git.sh, setup-kpack.sh"
+# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+DEPLOY=${INCLUSTER_DEPLOY:-argocd}
+[[ $DEPLOY == argocd || $DEPLOY == kubectl ]] || die "INCLUSTER_DEPLOY=${DEPLOY}: argocd or kubectl"
+envs=(env.sh kind/env.sh kpack/env.sh git/env.sh)
+[[ $DEPLOY == kubectl ]] || envs+=(argocd/env.sh)
+for f in "${envs[@]}"; do
+  [[ -f ${GOLDENPATH_CACHE}/${f} ]] || die "no ${GOLDENPATH_CACHE}/${f}: run hack/setup.sh, setup-kind.sh, setup-git.sh, setup-kpack.sh, setup-argocd.sh"
   # shellcheck source=/dev/null
   source "${GOLDENPATH_CACHE}/${f}"
 done
-read -r -a APPS <<<"${SMOKE_APPS:-go nodejs python}"
-read -r -a STEPS <<<"${SMOKE_STEPS:-build run rebuild rebase}"
-NUDGE=${SMOKE_NUDGE:-resolver}
-RESTORE=${SMOKE_RESTORE:-1}
-TIMEOUT=${SMOKE_TIMEOUT:-600}
-WORK=${GOLDENPATH_CACHE}/kpack/smoke
+read -r -a APPS <<<"${INCLUSTER_APPS:-go nodejs python}"
+read -r -a STEPS <<<"${INCLUSTER_STEPS:-build run rebuild rebase}"
+NUDGE=${INCLUSTER_NUDGE:-resolver}
+RESTORE=${INCLUSTER_RESTORE:-1}
+TIMEOUT=${INCLUSTER_TIMEOUT:-600}
+KEEP=${INCLUSTER_KEEP:-0}
+WORK=${GOLDENPATH_CACHE}/incluster
 KC=("$GOLDENPATH_KUBECTL" --kubeconfig "$GOLDENPATH_KUBECONFIG")
 GO=$(command -v go || echo /usr/local/go/bin/go)
 # Contracts take https:// git URLs only: pods clone through the TLS front of hack/setup-kpack.sh.
 GIT_URL_CLUSTER=${GOLDENPATH_KPACK_GIT_URL_CLUSTER:?no git server for pods: run hack/setup-git.sh, then hack/setup-kpack.sh}
 step() { [[ " ${STEPS[*]} " == *" $1 "* ]]; }
 
-rm -rf "${WORK:?}"/{contracts,src,render} "${WORK}/timings.txt"
+rm -rf "${WORK:?}"/{contracts,src,render,gitops} "${WORK}/timings.txt"
 mkdir -p "${WORK}"/{contracts,src,render}
 TIMINGS=${WORK}/timings.txt
 figure() {
@@ -57,10 +71,11 @@ BUILD_NS=$(yq -r '.build.namespace // "goldenpath-system"' "$PLATFORM")
 SECRET=$(yq -r '.build.registrySecret // "goldenpath-registry"' "$PLATFORM")
 BUILDER=default
 
-kapply() { "${KC[@]}" apply --server-side --force-conflicts --field-manager goldenpath-smoke -f "$@"; }
+kapply() { "${KC[@]}" apply --server-side --force-conflicts --field-manager goldenpath-incluster -f "$@"; }
 
 # --- 1. platform ------------------------------------------------------------------------------------------------
 PLATFORM_KINDS='["ClusterStore","ClusterStack","ClusterLifecycle","ClusterBuilder","Namespace","ServiceAccount"]'
+[[ $DEPLOY == kubectl ]] || PLATFORM_KINDS='["ClusterStore","ClusterStack","ClusterLifecycle","ClusterBuilder","Namespace","ServiceAccount","AppProject"]'
 apply_platform() {
   local out=${WORK}/render/platform-$1.yaml
   "$GP" platform render --platform "$2" >"${out}.all"
@@ -89,7 +104,7 @@ repo() { echo "kpack-sample-$1"; }
 push_source() { # push_source LANG MESSAGE
   local dir=${WORK}/src/$1
   git -C "$dir" add -A
-  git -C "$dir" -c user.name=goldenpath-smoke -c user.email=smoke@goldenpath.invalid commit -q -m "$2"
+  git -C "$dir" -c user.name=goldenpath-incluster -c user.email=incluster@goldenpath.invalid commit -q -m "$2"
   git -C "$dir" push -q --force "${GOLDENPATH_GIT_URL}/$(repo "$1").git" HEAD:main
   git -C "$dir" rev-parse HEAD
 }
@@ -123,7 +138,7 @@ wait_image() {
   shift
   for ((i = 0; i < TIMEOUT * 2; i++)); do
     "$@" "$app" && return 0
-    b=$(image_field "$app" '{.status.latestBuildRef}')
+    b=$(image_field "$app" '{.status.latestBuildRef}' || true) # the Image may not exist yet
     if [[ -n $b && $b != "${OLD_BUILD[$app]:-}" ]] && [[ $("${KC[@]}" -n "$NS" get build.kpack.io "$b" \
       -o jsonpath='{.status.conditions[?(@.type=="Succeeded")].status}' 2>/dev/null) == False ]]; then
       break
@@ -162,7 +177,62 @@ build_seconds() { # build_seconds APP: the latest Build, creation to Succeeded, 
     | "\(secs($created; $done))s [\($steps)]"' 2>/dev/null || echo "?"
 }
 declare -A REV OLD_BUILD
-if step build; then
+# --- GitOps repository (Argo CD mode) ---------------------------------------------------------------------------
+# The platform's GitOps repository for dev, as Argo CD reaches it, is a repository of the git server: a fresh history
+# is pushed to it each run (the first commit below), then promote commits go on top.
+GITOPS=${WORK}/gitops
+ARGO_APPS=()
+if [[ $DEPLOY == argocd ]]; then
+  gitops_url=$(yq -r '.environments.dev.gitops.repoURL' "$PLATFORM")
+  [[ $gitops_url == "${GOLDENPATH_GIT_URL_CLUSTER}/"* ]] ||
+    die "the platform's GitOps repository ${gitops_url} is not on the git server (${GOLDENPATH_GIT_URL_CLUSTER}): re-run hack/setup-kpack.sh"
+  GITOPS_REPO=${gitops_url#"${GOLDENPATH_GIT_URL_CLUSTER}/"}
+  [[ -d ${GOLDENPATH_GIT_ROOT}/${GITOPS_REPO} ]] || git init -q --bare --initial-branch=main "${GOLDENPATH_GIT_ROOT}/${GITOPS_REPO}"
+  git init -q -b main "$GITOPS"
+  git -C "$GITOPS" remote add origin "${GOLDENPATH_GIT_URL}/${GITOPS_REPO}"
+  for lang in "${APPS[@]}"; do ARGO_APPS+=("${APP[$lang]}-dev"); done
+fi
+# gitops_push MESSAGE: commit the GitOps tree and push it; false when nothing changed.
+gitops_push() {
+  git -C "$GITOPS" add -A
+  git -C "$GITOPS" diff --cached --quiet && return 1
+  git -C "$GITOPS" -c user.name=goldenpath-incluster -c user.email=incluster@goldenpath.invalid commit -q -m "$1"
+  git -C "$GITOPS" push -q --force origin HEAD:main
+}
+# refresh: ask Argo CD to compare with git now (what a Git webhook to argocd-server does; without it Argo CD polls
+# every timeout.reconciliation, 5 s in hack/setup-argocd.sh).
+refresh() {
+  local a
+  for a in "${ARGO_APPS[@]}"; do
+    "${KC[@]}" -n "$GOLDENPATH_ARGOCD_NAMESPACE" annotate --overwrite application "$a" argocd.argoproj.io/refresh=normal >/dev/null
+  done
+}
+
+if step build && [[ $DEPLOY == argocd ]]; then
+  # A fresh start: what a previous run left (INCLUSTER_KEEP=1, the kubectl mode) goes first.
+  for lang in "${APPS[@]}"; do
+    "${KC[@]}" -n "$GOLDENPATH_ARGOCD_NAMESPACE" delete application "${APP[$lang]}-dev" --ignore-not-found --wait --timeout 180s >&2
+    "${KC[@]}" -n "$NS" delete image.kpack.io,deployment,service,ingress -l "app.kubernetes.io/name=${APP[$lang]}" \
+      --ignore-not-found --wait --timeout 180s >&2
+  done
+  for lang in "${APPS[@]}"; do
+    app=${APP[$lang]}
+    REV[$app]=$(git -C "${WORK}/src/${lang}" rev-parse HEAD)
+    OLD_BUILD[$app]=$(image_field "$app" '{.status.latestBuildRef}' || true)
+  done
+  t=$(now) T_FIRST=$(now)
+  "$GP" render --platform "$PLATFORM" --out "$GITOPS" "${WORK}/contracts" 2>/dev/null
+  gitops_push "the sample apps, as their contracts say"
+  for lang in "${APPS[@]}"; do
+    kapply "${GITOPS}/argocd/dev/${APP[$lang]}.yaml" >&2
+  done
+  for lang in "${APPS[@]}"; do
+    app=${APP[$lang]}
+    wait_image "$app" built_from
+    figure "first build ${app} (GitOps commit -> Image Ready)" "$(elapsed "$t")s; build $(build_seconds "$app")"
+    log "${app}: $(latest "$app")"
+  done
+elif step build; then
   for lang in "${APPS[@]}"; do
     app=${APP[$lang]}
     "$GP" render --platform "$PLATFORM" "${CONTRACT[$lang]}" >"${WORK}/render/${app}.all"
@@ -181,8 +251,22 @@ if step build; then
 fi
 
 # --- 4. run -----------------------------------------------------------------------------------------------------
+# runs_latest APP: every pod of the app's Deployment (not its kpack build pods) runs the Image's latestImage.
+runs_latest() {
+  local pods
+  pods=$("${KC[@]}" -n "$NS" get pods -l "app.kubernetes.io/name=${1}" -o json |
+    jq -r '[.items[] | select(.metadata.deletionTimestamp == null and .metadata.ownerReferences[0].kind == "ReplicaSet")
+      | .spec.containers[0].image] | unique | join(" ")')
+  [[ $pods == "$(latest "$1")" ]]
+}
 # deploy APP LANG: apply the runtime Deployment + Service pinned to the Image's latestImage; wait for the rollout.
 deploy() {
+  if [[ $DEPLOY == argocd ]]; then
+    "$GP" promote --platform "$PLATFORM" --out "$GITOPS" --kubeconfig "$GOLDENPATH_KUBECONFIG" "${CONTRACT[$2]}" >&2
+    gitops_push "promote ${1}: $(latest "$1")" || log "${1}: the GitOps tree is already on $(latest "$1")"
+    refresh
+    return 0
+  fi
   local app=$1 lang=$2 out=${WORK}/render/${1}-run.yaml
   "$GP" render --platform "$PLATFORM" --image "${app}=$(latest "$app")" "${CONTRACT[$lang]}" |
     yq -y 'select(.kind == "Deployment" or .kind == "Service")' >"$out"
@@ -204,8 +288,11 @@ if step run; then
     app=${APP[$lang]}
     t=$(now)
     deploy "$app" "$lang"
+    for ((i = 0; i < TIMEOUT * 2; i++)); do runs_latest "$app" && break; sleep 0.5; done
+    runs_latest "$app" || die "${app} does not run $(latest "$app")"
     wait_answer "$app" "hello from goldenpath ${lang} app"
-    figure "deploy ${app} (apply -> answers HTTP)" "$(elapsed "$t")s"
+    figure "deploy ${app} (promote/apply -> pinned, answers HTTP)" "$(elapsed "$t")s"
+    [[ $DEPLOY == kubectl ]] || figure "first deploy ${app} (first GitOps commit -> pinned, answers HTTP)" "$(elapsed "$T_FIRST")s"
   done
 fi
 
@@ -219,7 +306,7 @@ nudge() { # nudge APP LANG
     "${KC[@]}" -n "$NS" patch image.kpack.io "$1" --type merge -p "{\"spec\":{\"source\":{\"git\":{\"revision\":\"${REV[$1]}\"}}}}" >/dev/null
     ;;
   none) ;;
-  *) die "SMOKE_NUDGE=${NUDGE}: resolver, revision or none" ;;
+  *) die "INCLUSTER_NUDGE=${NUDGE}: resolver, revision or none" ;;
   esac
 }
 if step rebuild; then
@@ -254,21 +341,22 @@ if step rebase; then
   host_run=${GOLDENPATH_KPACK_RUN_IMAGE_HOST}
   for lang in "${APPS[@]}"; do OLD_BUILD[${APP[$lang]}]=$(image_field "${APP[$lang]}" '{.status.latestBuildRef}'); done
   t=$(now)
-  digest=$(PATCH_ID="kpack-smoke-$(date +%s)" bash "${GOLDENPATH_ROOT}/hack/patch-run-image.sh" "$host_run" | tail -n1)
+  PATCH="incluster-$(date +%s)"
+  digest=$(PATCH_ID="$PATCH" bash "${GOLDENPATH_ROOT}/hack/patch-run-image.sh" "$host_run" | tail -n1)
   [[ $digest == sha256:* ]] || die "hack/patch-run-image.sh printed no digest: ${digest}"
   patched=$(elapsed "$t")
-  pinned=${WORK}/platform-pinned.yaml
-  run_repo=${GOLDENPATH_KPACK_RUN_IMAGE%:*}
-  # shellcheck disable=SC2016 # a jq program
-  yq -y --arg ref "${run_repo}@${digest}" '.builders.default.stack.runImage = $ref' "$PLATFORM" >"$pinned"
   t2=$(now)
-  apply_platform pinned "$pinned"
+  # kpack does not watch run images: goldenpath's stack updater moves the ClusterStack to the new digest.
+  "$GP" platform update-stacks --platform "$PLATFORM" --kubeconfig "$GOLDENPATH_KUBECONFIG" \
+    --insecure-registry "$GOLDENPATH_REGISTRY_CLUSTER" | tee "${WORK}/update-stacks.txt" >&2
+  grep -q "run image .*@${digest}" "${WORK}/update-stacks.txt" || die "update-stacks did not move the ClusterStack to ${digest}"
+  figure "update-stacks (patch pushed -> ClusterStack on it)" "$(elapsed "$t")s"
   rebased() { # the latest build is new, done, and for the new stack
     new_build "$1" && [[ $(image_field "$1" '{.status.latestBuildReason}') == *STACK* ]]
   }
   for lang in "${APPS[@]}"; do
     wait_image "${APP[$lang]}" rebased
-    figure "rebase ${APP[$lang]} (ClusterStack applied -> Ready)" "$(elapsed "$t2")s"
+    figure "rebase ${APP[$lang]} (ClusterStack updated -> Ready)" "$(elapsed "$t2")s"
   done
   figure "rebase all (patch pushed -> every Image rebased)" "$(elapsed "$t")s (patch+push ${patched}s)"
   for lang in "${APPS[@]}"; do
@@ -276,18 +364,31 @@ if step rebase; then
     if step run; then deploy "$app" "$lang"; fi
     log "${app}: $(latest "$app") reason $(image_field "$app" '{.status.latestBuildReason}')"
   done
+  # patched APP: every pod of the app's Deployment (not its kpack build pods) runs the rebased image, which holds
+  # the patch.
+  patched() {
+    runs_latest "$1" && [[ $("${KC[@]}" -n "$NS" exec "deployment/${1}" -- cat /etc/goldenpath-patch 2>/dev/null) == "$PATCH" ]]
+  }
   if step run; then
     for lang in "${APPS[@]}"; do
       app=${APP[$lang]}
-      got=$("${KC[@]}" -n "$NS" exec "deployment/${app}" -- cat /etc/goldenpath-patch 2>/dev/null || true)
-      [[ $got == kpack-smoke-* ]] || die "${app} does not run on the patched run image (/etc/goldenpath-patch: '${got}')"
+      for ((i = 0; i < TIMEOUT * 2; i++)); do patched "$app" && break; sleep 0.5; done
+      patched "$app" || die "${app} does not run on the patched run image (/etc/goldenpath-patch: '$("${KC[@]}" -n "$NS" exec "deployment/${app}" -- cat /etc/goldenpath-patch 2>&1)')"
+      wait_answer "$app" "hello from goldenpath ${lang} app"
     done
     figure "rebase all (patch pushed -> every app serving on it)" "$(elapsed "$t")s"
   fi
   if [[ $RESTORE == 1 ]]; then
     bash "${GOLDENPATH_ROOT}/hack/patch-run-image.sh" --restore "$host_run" >/dev/null
-    apply_platform restored "$PLATFORM" >/dev/null 2>&1
+    "$GP" platform update-stacks --platform "$PLATFORM" --kubeconfig "$GOLDENPATH_KUBECONFIG" \
+      --insecure-registry "$GOLDENPATH_REGISTRY_CLUSTER" >&2
   fi
 fi
-log "kpack smoke: OK; timings in ${TIMINGS}:"
+if [[ $DEPLOY == argocd && $KEEP != 1 ]]; then
+  # Argo CD's finalizer on each Application deletes what it deployed (kpack Images included).
+  for a in "${ARGO_APPS[@]}"; do
+    "${KC[@]}" -n "$GOLDENPATH_ARGOCD_NAMESPACE" delete application "$a" --ignore-not-found --wait --timeout 180s >&2
+  done
+fi
+log "in-cluster golden path: OK; timings in ${TIMINGS}:"
 cat "$TIMINGS" >&2
