@@ -157,7 +157,7 @@ func (m *Goldenpath) EndToEnd(
 	// The first requests can fail while the endpoints catch up: ask until the deadline.
 	start = time.Now()
 	svc := app.service.Name()
-	raw := fmt.Sprintf("/api/v1/namespaces/%s/services/%s:%d/proxy%s", ns, svc, servicePort(app.service), path)
+	raw := fmt.Sprintf("/api/v1/namespaces/%s/services/%s:%d/proxy%s", ns, svc, app.service.Port(), path)
 	deadline := start.Add(time.Duration(timeout) * time.Second)
 	var body string
 	for attempt := 1; ; attempt++ {
@@ -295,26 +295,6 @@ func podVolumes(deployment render.Object) []map[string]any {
 	return out
 }
 
-// servicePort is the Service's first port (render.ServicePort when it names none).
-func servicePort(svc render.Object) int64 {
-	spec, _ := svc.Value["spec"].(map[string]any)
-	ports, _ := spec["ports"].([]any)
-	for _, p := range ports {
-		if m, ok := p.(map[string]any); ok {
-			switch v := m["port"].(type) {
-			case int64:
-				return v
-			case int32:
-				return int64(v)
-			case int:
-				return int64(v)
-			case float64:
-				return int64(v)
-			}
-		}
-	}
-	return render.ServicePort
-}
 
 var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
 

@@ -151,6 +151,9 @@ docker_ok() { "$DOCKER" info >/dev/null 2>&1; }
 require_docker() { docker_ok || die "docker daemon not reachable at ${DOCKER_HOST}: run hack/setup-docker.sh first"; }
 # image_id REF: the local image ID, or nothing.
 image_id() { "$DOCKER" image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+# image_fresh STAMP KEY IMAGE: the stamp says IMAGE was made from KEY and IMAGE is still that image.
+image_fresh() { stamp_ok "$1" "$2 $(image_id "$3")"; }
+image_stamp() { stamp_write "$1" "$2 $(image_id "$3")"; }
 # remove_if_untagged ID: remove an image of ours that lost its last tag (e.g. replaced by a rebuild).
 remove_if_untagged() {
   [[ -n $1 && $("$DOCKER" image inspect -f '{{len .RepoTags}}' "$1" 2>/dev/null) == 0 ]] || return 0
@@ -190,4 +193,15 @@ wait_for() {
 registry_addr() {
   [[ -f ${GOLDENPATH_CACHE}/registry/addr ]] || die "no registry address: run hack/setup-registry.sh first"
   cat "${GOLDENPATH_CACHE}/registry/addr"
+}
+
+# --- the kind cluster -----------------------------------------------------------------------------------------------
+# require_kind: source the settings hack/setup-kind.sh wrote, set KUBECTL (an array: kubectl with the cluster's
+# kubeconfig) and check that the API server answers.
+require_kind() {
+  [[ -f ${GOLDENPATH_CACHE}/kind/env.sh ]] || die "no ${GOLDENPATH_CACHE}/kind/env.sh: run hack/setup-kind.sh first"
+  # shellcheck source=/dev/null
+  source "${GOLDENPATH_CACHE}/kind/env.sh"
+  KUBECTL=("$GOLDENPATH_KUBECTL" --kubeconfig "$GOLDENPATH_KUBECONFIG")
+  "${KUBECTL[@]}" get --raw /readyz >/dev/null 2>&1 || die "the kind cluster does not answer: run hack/setup-kind.sh"
 }

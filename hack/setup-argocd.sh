@@ -54,13 +54,8 @@ if [[ -n $check_cache ]]; then
 fi
 setup_lock
 require_docker
-[[ -f ${GOLDENPATH_CACHE}/kind/env.sh ]] || die "no kind cluster: run hack/setup-kind.sh first"
-# shellcheck source=/dev/null
-source "${GOLDENPATH_CACHE}/kind/env.sh"
-KUBECTL=("$GOLDENPATH_KUBECTL" --kubeconfig "$GOLDENPATH_KUBECONFIG")
+require_kind
 REGISTRY=$(registry_addr)
-image_fresh() { stamp_ok "$1" "$2 $(image_id "$3")"; }
-image_stamp() { stamp_write "$1" "$2 $(image_id "$3")"; }
 argo_src() { (cd / && GOFLAGS=-mod=mod "$GO" mod download -json "github.com/argoproj/argo-cd/v3@v${ARGOCD_VERSION}" | jq -er '.Dir // error(.Error)'); }
 
 # --- 1. binaries ------------------------------------------------------------------------------------------------

@@ -27,10 +27,6 @@ STAGE=${GOLDENPATH_CACHE}/builder/stage
 # Bump a recipe number when the way a step builds its output changes (its other inputs are hashed).
 RECIPE_ROOTFS=2 RECIPE_IMAGES=1 RECIPE_LIFECYCLE=2 RECIPE_PACK=1 RECIPE_BUILDER=1
 
-# image_fresh NAME KEY REF: step NAME made REF from inputs KEY, and REF is still that image.
-image_fresh() { stamp_ok "$1" "$2 $(image_id "$3")"; }
-image_stamp() { stamp_write "$1" "$2 $(image_id "$3")"; }
-
 # go_module_dir MODULE@VERSION: download the module (Go module proxy) and print its directory in the module cache.
 go_module_dir() {
   (cd / && GOFLAGS=-mod=mod "$GO" mod download -json "$1") | jq -er '.Dir // error(.Error)'

@@ -69,8 +69,6 @@ export PATH=${KIND_DIR}/path:${PATH}
 REGISTRY=$(registry_addr)
 REGISTRY_PORT=${REGISTRY##*:}
 go_version=$("$GO" env GOVERSION)
-image_fresh() { stamp_ok "$1" "$2 $(image_id "$3")"; }
-image_stamp() { stamp_write "$1" "$2 $(image_id "$3")"; }
 
 # --- 1. kind CLI ------------------------------------------------------------------------------------------------
 kind_cli() {

@@ -52,11 +52,7 @@ fi
 
 setup_lock
 require_docker
-[[ -f ${GOLDENPATH_CACHE}/kind/env.sh ]] || die "no ${GOLDENPATH_CACHE}/kind/env.sh: run hack/setup-kind.sh first"
-# shellcheck source=/dev/null
-source "${GOLDENPATH_CACHE}/kind/env.sh"
-KUBECTL=("$GOLDENPATH_KUBECTL" --kubeconfig "$GOLDENPATH_KUBECONFIG")
-"${KUBECTL[@]}" get --raw /readyz >/dev/null 2>&1 || die "the kind cluster does not answer: run hack/setup-kind.sh"
+require_kind
 
 if [[ $mode == --uninstall ]]; then
   [[ -f ${KPACK_DIR}/deploy/kpack.yaml ]] || die "nothing to uninstall (no ${KPACK_DIR}/deploy/kpack.yaml)"

@@ -155,3 +155,25 @@ func Tree(objs []Object) (map[string][]byte, error) {
 	}
 	return out, nil
 }
+
+// Port is a Service's first spec.ports[].port, or ServicePort when it names
+// none (or the object is not a Service).
+func (o Object) Port() int {
+	spec, _ := o.Value["spec"].(map[string]any)
+	ports, _ := spec["ports"].([]any)
+	for _, p := range ports {
+		if m, ok := p.(map[string]any); ok {
+			switch v := m["port"].(type) {
+			case int:
+				return v
+			case int32:
+				return int(v)
+			case int64:
+				return int(v)
+			case float64:
+				return int(v)
+			}
+		}
+	}
+	return ServicePort
+}

@@ -232,3 +232,16 @@ func strictJSON(data []byte, v any) error {
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
 }
+
+func TestServicePortOfRenderedAndDecodedServices(t *testing.T) {
+	objs := renderCase(t, "../examples/contracts/dev/payments-api.yaml", "", render.AppOptions{})
+	svc := find(objs, "Service")
+	require.NotNil(t, svc)
+	assert.Equal(t, render.ServicePort, svc.Port())
+	// The same object decoded from YAML (numbers as float64 or int) and another port.
+	for _, port := range []any{8443, int64(8443), float64(8443)} {
+		o := render.Object{Value: map[string]any{"kind": "Service", "spec": map[string]any{"ports": []any{map[string]any{"port": port}}}}}
+		assert.Equal(t, 8443, o.Port(), "%T", port)
+	}
+	assert.Equal(t, render.ServicePort, render.Object{Value: map[string]any{"kind": "ConfigMap"}}.Port())
+}

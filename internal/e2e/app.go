@@ -104,7 +104,7 @@ func (c *Cluster) Deploy(ctx context.Context, r *contract.AppDeploymentRequest, 
 		return d, err
 	}
 	start := time.Now()
-	port := servicePort(*service)
+	port := service.Port()
 	if opts.PortForward {
 		addr, stop, err := c.PortForward(ctx, d.Namespace, service.Name(), port)
 		if err != nil {
@@ -245,25 +245,6 @@ func (d *Deployed) Cleanup() {
 	d.cleanups = nil
 }
 
-func servicePort(svc render.Object) int {
-	spec, _ := svc.Value["spec"].(map[string]any)
-	ports, _ := spec["ports"].([]any)
-	for _, p := range ports {
-		if m, ok := p.(map[string]any); ok {
-			switch v := m["port"].(type) {
-			case int:
-				return v
-			case int32:
-				return int(v)
-			case int64:
-				return int(v)
-			case float64:
-				return int(v)
-			}
-		}
-	}
-	return render.ServicePort
-}
 
 // bindingSecrets makes a test Secret for each binding the Deployment mounts
 // (bindingProjection: volume) in the servicebinding.io layout: type, provider
