@@ -295,7 +295,6 @@ func podVolumes(deployment render.Object) []map[string]any {
 	return out
 }
 
-
 var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
 
 // e2eNamespace is dagger-e2e-<app>-<6 random hex>, within the 63 characters of a namespace name.

@@ -245,7 +245,6 @@ func (d *Deployed) Cleanup() {
 	d.cleanups = nil
 }
 
-
 // bindingSecrets makes a test Secret for each binding the Deployment mounts
 // (bindingProjection: volume) in the servicebinding.io layout: type, provider
 // and fake connection values. A real platform gets them from its binding
