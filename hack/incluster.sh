@@ -337,20 +337,53 @@ if step rebuild; then
 fi
 
 # --- 6. rebase onto a patched run image -------------------------------------------------------------------------
+# updater_up: the goldenpath CLI in an image (FROM scratch), pushed, and run as examples/platform/stack-updater.yaml
+# with the platform file in a ConfigMap; waits for the rollout and the first round.
+updater_up() {
+  local ctx ref
+  ctx=$(mktemp -d)
+  (cd "$GOLDENPATH_ROOT" && CGO_ENABLED=0 GOWORK=off nice "$GO" build -trimpath -o "${ctx}/goldenpath" ./cmd/goldenpath)
+  printf 'FROM scratch\nCOPY goldenpath /goldenpath\nUSER 65532\n' >"${ctx}/Dockerfile"
+  DOCKER_BUILDKIT=1 logged incluster-updater-image "$DOCKER" build -t "${GOLDENPATH_REGISTRY}/goldenpath/goldenpath:incluster" "$ctx"
+  rm -rf "$ctx"
+  logged incluster-updater-push "$DOCKER" push "${GOLDENPATH_REGISTRY}/goldenpath/goldenpath:incluster"
+  ref=$("$DOCKER" image inspect -f '{{index .RepoDigests 0}}' "${GOLDENPATH_REGISTRY}/goldenpath/goldenpath:incluster")
+  "${KC[@]}" -n "$BUILD_NS" create configmap goldenpath-platform --from-file=platform.yaml="$PLATFORM" --dry-run=client -o yaml |
+    kapply - >&2
+  sed -e "s|@IMAGE@|${ref}|" -e "s|@ARGS@|, \"--watch\", \"1s\", \"--insecure-registry\", \"${GOLDENPATH_REGISTRY_CLUSTER}\"|" \
+    "${GOLDENPATH_ROOT}/examples/platform/stack-updater.yaml" | kapply - >&2
+  "${KC[@]}" -n "$BUILD_NS" rollout restart deployment/goldenpath-stack-updater >/dev/null # a new platform ConfigMap
+  "${KC[@]}" -n "$BUILD_NS" rollout status deployment/goldenpath-stack-updater --timeout "${TIMEOUT}s" >&2
+  stack_on "" # the first round pinned the current digests
+}
+# stack_on DIGEST: wait until the ClusterStack's run image is pinned to DIGEST (any digest when empty).
+stack_on() {
+  local i cur
+  for ((i = 0; i < 120; i++)); do
+    cur=$("${KC[@]}" get clusterstack "$BUILDER" -o jsonpath='{.spec.runImage.image}')
+    [[ $cur == *@"${1:-sha256:}"* ]] && return 0
+    sleep 0.25
+  done
+  "${KC[@]}" -n "$BUILD_NS" logs deployment/goldenpath-stack-updater --tail 20 >&2 || true
+  die "the ClusterStack's run image is ${cur}, not pinned to ${1:-a digest}"
+}
 if step rebase; then
   host_run=${GOLDENPATH_KPACK_RUN_IMAGE_HOST}
+  for lang in "${APPS[@]}"; do OLD_BUILD[${APP[$lang]}]=$(image_field "${APP[$lang]}" '{.status.latestBuildRef}'); done
+  # kpack does not watch run images: goldenpath's stack updater runs in the cluster as the Deployment of
+  # examples/platform/stack-updater.yaml (checking every second here) and moves the ClusterStack to the new digest.
+  # Its first round pins the ClusterStack to the current digests; then the patch is pushed.
+  updater_up
   for lang in "${APPS[@]}"; do OLD_BUILD[${APP[$lang]}]=$(image_field "${APP[$lang]}" '{.status.latestBuildRef}'); done
   t=$(now)
   PATCH="incluster-$(date +%s)"
   digest=$(PATCH_ID="$PATCH" bash "${GOLDENPATH_ROOT}/hack/patch-run-image.sh" "$host_run" | tail -n1)
   [[ $digest == sha256:* ]] || die "hack/patch-run-image.sh printed no digest: ${digest}"
   patched=$(elapsed "$t")
+  stack_on "$digest"
   t2=$(now)
-  # kpack does not watch run images: goldenpath's stack updater moves the ClusterStack to the new digest.
-  "$GP" platform update-stacks --platform "$PLATFORM" --kubeconfig "$GOLDENPATH_KUBECONFIG" \
-    --insecure-registry "$GOLDENPATH_REGISTRY_CLUSTER" | tee "${WORK}/update-stacks.txt" >&2
-  grep -q "run image .*@${digest}" "${WORK}/update-stacks.txt" || die "update-stacks did not move the ClusterStack to ${digest}"
-  figure "update-stacks (patch pushed -> ClusterStack on it)" "$(elapsed "$t")s"
+  figure "update-stacks Deployment (patch pushed -> ClusterStack on it)" "$(elapsed "$t")s"
+  "${KC[@]}" -n "$BUILD_NS" logs deployment/goldenpath-stack-updater >&2
   rebased() { # the latest build is new, done, and for the new stack
     new_build "$1" && [[ $(image_field "$1" '{.status.latestBuildReason}') == *STACK* ]]
   }
@@ -379,10 +412,12 @@ if step rebase; then
     figure "rebase all (patch pushed -> every app serving on it)" "$(elapsed "$t")s"
   fi
   if [[ $RESTORE == 1 ]]; then
-    bash "${GOLDENPATH_ROOT}/hack/patch-run-image.sh" --restore "$host_run" >/dev/null
-    "$GP" platform update-stacks --platform "$PLATFORM" --kubeconfig "$GOLDENPATH_KUBECONFIG" \
-      --insecure-registry "$GOLDENPATH_REGISTRY_CLUSTER" >&2
+    restored=$(bash "${GOLDENPATH_ROOT}/hack/patch-run-image.sh" --restore "$host_run" | tail -n1)
+    stack_on "$restored" # the updater moves the ClusterStack back
   fi
+fi
+if [[ $KEEP != 1 ]]; then
+  "${KC[@]}" -n "$BUILD_NS" delete deployment goldenpath-stack-updater --ignore-not-found >&2
 fi
 if [[ $DEPLOY == argocd && $KEEP != 1 ]]; then
   # Argo CD's finalizer on each Application deletes what it deployed (kpack Images included).
