@@ -77,8 +77,8 @@ kapply() { "${KC[@]}" apply --server-side --force-conflicts --field-manager gold
 PLATFORM_KINDS='["ClusterStore","ClusterStack","ClusterLifecycle","ClusterBuilder","Namespace","ServiceAccount"]'
 [[ $DEPLOY == kubectl ]] || PLATFORM_KINDS='["ClusterStore","ClusterStack","ClusterLifecycle","ClusterBuilder","Namespace","ServiceAccount","AppProject"]'
 apply_platform() {
-  local out=${WORK}/render/platform-$1.yaml
-  "$GP" platform render --platform "$2" >"${out}.all"
+  local out=${WORK}/render/platform.yaml
+  "$GP" platform render --platform "$PLATFORM" >"${out}.all"
   # shellcheck disable=SC2016 # a jq program
   yq -y --argjson kinds "$PLATFORM_KINDS" 'select(.kind as $k | $kinds | index($k))' "${out}.all" >"$out"
   kapply "$out" >&2
@@ -87,7 +87,7 @@ builder_ready() {
   [[ $("${KC[@]}" get clusterbuilder "$BUILDER" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') == True ]]
 }
 t=$(now)
-apply_platform initial "$PLATFORM"
+apply_platform
 # The service account names the registry Secret; credentials are never rendered: the platform provides them. This
 # registry needs none, so the Secret holds a placeholder login.
 for ns in "$BUILD_NS" "$NS"; do
@@ -331,8 +331,9 @@ if step rebuild; then
       wait_answer "$app" "$text"
       figure "rebuild ${app} (push -> new version answers HTTP)" "$(elapsed "$t")s"
     fi
-    # the rendered Image again, as the contract says (a revision nudge pinned it to the commit)
-    [[ $NUDGE != revision ]] || kapply "${WORK}/render/${app}-image.yaml" >/dev/null
+    # the rendered Image again, as the contract says (a revision nudge pinned it to the commit); with Argo CD, its
+    # self-heal puts the Image of the GitOps tree back by itself
+    [[ $NUDGE != revision || $DEPLOY == argocd ]] || kapply "${WORK}/render/${app}-image.yaml" >/dev/null
   done
 fi
 
