@@ -962,9 +962,15 @@ func newRegistryClient(opts []RegistryOption) (*registryClient, error) {
 	}, nil
 }
 
+// insecure reports whether the registry of reference s may speak plain
+// HTTP: a loopback registry, or one WithInsecureRegistries names.
+func (c *registryClient) insecure(s string) bool {
+	return IsLoopbackRegistry(s) || c.o.insecure[strings.SplitN(s, "/", 2)[0]]
+}
+
 func (c *registryClient) parse(s string) (name.Reference, error) {
 	var opts []name.Option
-	if IsLoopbackRegistry(s) || c.o.insecure[strings.SplitN(s, "/", 2)[0]] {
+	if c.insecure(s) {
 		opts = append(opts, name.Insecure)
 	}
 	ref, err := name.ParseReference(s, opts...)

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/crane"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	kpack "github.com/pivotal/kpack/pkg/apis/build/v1alpha2"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -113,8 +113,9 @@ func ResolveStacks(ctx context.Context, p *contract.Platform, opts ...RegistryOp
 	return &pinned, images, nil
 }
 
-// pin resolves ref to repository@digest with a HEAD request (a GET when
-// the registry does not answer HEAD with a digest).
+// pin resolves ref to repository@digest: crane.Digest (a HEAD request, a
+// GET when the registry does not answer HEAD with a digest) with the
+// client's credentials, transport, plain-HTTP hosts and request timeout.
 func (c *registryClient) pin(ctx context.Context, ref string) (string, error) {
 	r, err := c.parse(ref)
 	if err != nil {
@@ -125,16 +126,15 @@ func (c *registryClient) pin(ctx context.Context, ref string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.o.timeout)
 	defer cancel()
-	ropts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(c.o.keychain), remote.WithTransport(c.o.transport)}
-	desc, err := remote.Head(r, ropts...)
-	if err != nil {
-		desc2, err2 := remote.Get(r, ropts...)
-		if err2 != nil {
-			return "", fmt.Errorf("resolving %s: %w", ref, err2)
-		}
-		return r.Context().Name() + "@" + desc2.Digest.String(), nil
+	opts := []crane.Option{crane.WithContext(ctx), crane.WithAuthFromKeychain(c.o.keychain), crane.WithTransport(c.o.transport)}
+	if c.insecure(ref) {
+		opts = append(opts, crane.Insecure)
 	}
-	return r.Context().Name() + "@" + desc.Digest.String(), nil
+	digest, err := crane.Digest(ref, opts...)
+	if err != nil {
+		return "", fmt.Errorf("resolving %s: %w", ref, err)
+	}
+	return r.Context().Name() + "@" + digest, nil
 }
 
 // ClusterStacks reads and writes kpack ClusterStacks in a cluster.

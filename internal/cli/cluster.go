@@ -126,15 +126,8 @@ func printStackReport(w io.Writer, rep *pipeline.StackReport, output string) {
 		prefix = "would update "
 	}
 	for _, ch := range rep.Changes {
-		fmt.Fprintf(w, "%s%s: %s image %s -> %s\n", prefix, "ClusterStack "+ch.Stack, ch.Role, orNew(ch.From), ch.To)
+		fmt.Fprintf(w, "%s%s\n", prefix, ch)
 	}
-}
-
-func orNew(s string) string {
-	if s == "" {
-		return "(none: new ClusterStack)"
-	}
-	return s
 }
 
 func newPromoteCommand(streams Streams) *cobra.Command {
