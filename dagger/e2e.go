@@ -12,7 +12,6 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -242,15 +241,10 @@ func (a *e2eApp) runtimeObjects(ns string) (apply []render.Object, skipped []str
 		}
 		apply = append(apply, inNamespace(o, ns))
 	}
-	var names []string
-	for _, v := range podVolumes(a.deployment) {
-		s, _ := v["secret"].(map[string]any)
-		if name, _ := s["secretName"].(string); name != "" && !secrets[name] {
-			names = append(names, name)
+	for _, name := range a.deployment.SecretVolumes() {
+		if secrets[name] {
+			continue
 		}
-	}
-	sort.Strings(names)
-	for _, name := range names {
 		apply = append(apply, render.Object{Value: map[string]any{
 			"apiVersion": "v1", "kind": "Secret",
 			"metadata": map[string]any{"name": name, "namespace": ns},
@@ -279,20 +273,6 @@ func inNamespace(o render.Object, ns string) render.Object {
 	md["namespace"] = ns
 	v["metadata"] = md
 	return render.Object{Path: o.Path, Value: v}
-}
-
-func podVolumes(deployment render.Object) []map[string]any {
-	spec, _ := deployment.Value["spec"].(map[string]any)
-	tmpl, _ := spec["template"].(map[string]any)
-	pod, _ := tmpl["spec"].(map[string]any)
-	vs, _ := pod["volumes"].([]any)
-	out := make([]map[string]any, 0, len(vs))
-	for _, v := range vs {
-		if m, ok := v.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 var nonName = regexp.MustCompile(`[^a-z0-9-]+`)

@@ -177,3 +177,31 @@ func (o Object) Port() int {
 	}
 	return ServicePort
 }
+
+// SecretVolumes are the names of the Secrets a workload's pod template
+// (spec.template.spec.volumes) mounts, sorted; none for other objects.
+func (o Object) SecretVolumes() []string {
+	spec, _ := o.Value["spec"].(map[string]any)
+	tmpl, _ := spec["template"].(map[string]any)
+	pod, _ := tmpl["spec"].(map[string]any)
+	var vols []map[string]any
+	switch vs := pod["volumes"].(type) {
+	case []any:
+		for _, v := range vs {
+			if m, ok := v.(map[string]any); ok {
+				vols = append(vols, m)
+			}
+		}
+	case []map[string]any:
+		vols = vs
+	}
+	var names []string
+	for _, v := range vols {
+		secret, _ := v["secret"].(map[string]any)
+		if name, _ := secret["secretName"].(string); name != "" {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}

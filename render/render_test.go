@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -244,4 +245,21 @@ func TestServicePortOfRenderedAndDecodedServices(t *testing.T) {
 		assert.Equal(t, 8443, o.Port(), "%T", port)
 	}
 	assert.Equal(t, render.ServicePort, render.Object{Value: map[string]any{"kind": "ConfigMap"}}.Port())
+}
+
+func TestSecretVolumes(t *testing.T) {
+	p, err := contract.LoadPlatformFile("../examples/platform/local.yaml") // bindingProjection: volume
+	require.NoError(t, err)
+	reqs, err := contract.LoadFile("../examples/contracts/dev/payments-api.yaml")
+	require.NoError(t, err)
+	objs, err := render.App(reqs[0], p, render.AppOptions{})
+	require.NoError(t, err)
+	var want []string
+	for _, b := range reqs[0].Spec.Bindings {
+		want = append(want, p.BindingSecret(b))
+	}
+	sort.Strings(want)
+	require.NotEmpty(t, want)
+	assert.Equal(t, want, find(objs, "Deployment").SecretVolumes())
+	assert.Empty(t, find(objs, "Service").SecretVolumes())
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
@@ -254,17 +253,8 @@ func bindingSecrets(r *contract.AppDeploymentRequest, deployment render.Object) 
 	for _, b := range r.Spec.Bindings {
 		types[b.Name] = string(b.Type)
 	}
-	var names []string
-	for _, v := range podVolumes(deployment) {
-		secret, _ := v["secret"].(map[string]any)
-		name, _ := secret["secretName"].(string)
-		if name != "" {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
 	var out []render.Object
-	for _, name := range names {
+	for _, name := range deployment.SecretVolumes() {
 		typ := types[name]
 		if typ == "" {
 			typ = "generic"
@@ -279,24 +269,6 @@ func bindingSecrets(r *contract.AppDeploymentRequest, deployment render.Object) 
 				"host": "127.0.0.1", "port": "5432", "username": "e2e", "password": "e2e",
 			},
 		}})
-	}
-	return out
-}
-
-func podVolumes(deployment render.Object) []map[string]any {
-	spec, _ := deployment.Value["spec"].(map[string]any)
-	tmpl, _ := spec["template"].(map[string]any)
-	pod, _ := tmpl["spec"].(map[string]any)
-	var out []map[string]any
-	switch vs := pod["volumes"].(type) {
-	case []any:
-		for _, v := range vs {
-			if m, ok := v.(map[string]any); ok {
-				out = append(out, m)
-			}
-		}
-	case []map[string]any:
-		out = vs
 	}
 	return out
 }
