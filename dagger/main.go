@@ -137,14 +137,7 @@ func (m *Goldenpath) render(ctx context.Context, contracts *dagger.Directory, pl
 	if err != nil {
 		return nil, err
 	}
-	pins := map[string]string{}
-	for _, img := range image {
-		app, ref, found := strings.Cut(img, "=")
-		if !found {
-			app, ref = "", img
-		}
-		pins[app] = ref
-	}
+	pins := goldenpath.ImagePins(image)
 	dir, err := exportDir(ctx, contracts)
 	if err != nil {
 		return nil, err

@@ -32,6 +32,22 @@ func WithImages(images map[string]string) Option {
 	}
 }
 
+// ImagePins turns [APP=]REF arguments (`goldenpath render --image`, the
+// Dagger module's --image) into the map WithImages takes: APP is an
+// application or environment/application; a bare REF pins a lone request
+// (key ""). A later argument for the same key wins.
+func ImagePins(args []string) map[string]string {
+	pins := make(map[string]string, len(args))
+	for _, a := range args {
+		app, ref, found := strings.Cut(a, "=")
+		if !found {
+			app, ref = "", a
+		}
+		pins[app] = ref
+	}
+	return pins
+}
+
 // LoadRequests loads every request under paths (files or folders) and
 // checks each against the platform's policy. Any problem in any file stops
 // it: the error is a contract.Errors listing them all.

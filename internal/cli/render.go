@@ -86,14 +86,7 @@ are written as a GitOps tree: <environment>/<application>/ per application
 			if err != nil {
 				return err
 			}
-			pins := map[string]string{}
-			for _, img := range images {
-				app, ref, found := strings.Cut(img, "=")
-				if !found {
-					app, ref = "", img
-				}
-				pins[app] = ref
-			}
+			pins := goldenpath.ImagePins(images)
 			objs, err := goldenpath.Render(c.Context(), args, popt, goldenpath.WithImages(pins))
 			if err != nil {
 				return problems(streams, err)
