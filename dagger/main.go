@@ -113,8 +113,9 @@ func (m *Goldenpath) RenderStream(
 	if err != nil {
 		return "", err
 	}
-	data, err := render.Stream(objs)
-	return string(data), err
+	var out strings.Builder
+	err = render.Stream(&out, objs)
+	return out.String(), err
 }
 
 // Schema returns the JSON Schema (draft-07) of a document kind (what `goldenpath schema` prints).

@@ -30,12 +30,7 @@ func (f *platformFlag) option() (goldenpath.Option, error) {
 // emit prints objects as a YAML stream, or writes them as a tree under out.
 func emit(streams Streams, out string, objs []render.Object) error {
 	if out == "" {
-		data, err := render.Stream(objs)
-		if err != nil {
-			return err
-		}
-		_, err = streams.Out.Write(data)
-		return err
+		return render.Stream(streams.Out, objs)
 	}
 	files, err := goldenpath.WriteTree(out, objs)
 	if err != nil {
