@@ -206,8 +206,8 @@ func ExpandPaths(paths []string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
+			if d.IsDir() && path != p && (strings.HasPrefix(d.Name(), ".") || IsTree(path)) {
+				return filepath.SkipDir // hidden folders such as .git, and rendered trees (IsTree)
 			}
 			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
 				found = append(found, path)
@@ -232,6 +232,7 @@ type options struct {
 	platform    *contract.Platform
 	concurrency int
 	images      map[string]string
+	tree        treeOptions // see tree.go
 }
 
 // makeOptions applies opts over the documented defaults: the embedded

@@ -50,6 +50,10 @@ func TestRenderTree(t *testing.T) {
 	}
 	sort.Strings(names)
 	assert.Equal(t, []string{
+		".goldenpath/.gitignore",
+		".goldenpath/tree.json",
+		"argocd/dev.yaml",
+		"argocd/dev/kustomization.yaml",
 		"argocd/dev/payments-api.yaml",
 		"dev/payments-api/binding-payments-db.yaml",
 		"dev/payments-api/deployment.yaml",
