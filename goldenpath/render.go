@@ -239,4 +239,3 @@ func RenderPlatform(opts ...Option) ([]render.Object, error) {
 	}
 	return render.Platform(o.platform)
 }
-

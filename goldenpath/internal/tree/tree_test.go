@@ -222,11 +222,17 @@ func TestOutIsAFile(t *testing.T) {
 // points, and the refusal comes before any change.
 func TestRefusesLinks(t *testing.T) {
 	for name, setup := range map[string]func(t *testing.T, dir, outside string){
-		"folder link":       func(t *testing.T, dir, outside string) { require.NoError(t, os.Symlink(outside, filepath.Join(dir, "dev"))) },
-		"relative link":     func(t *testing.T, dir, outside string) { require.NoError(t, os.Symlink("../outside", filepath.Join(dir, "dev"))) },
-		"app folder link":   func(t *testing.T, dir, outside string) { mkLink(t, dir, "dev/a", outside) },
-		"file link":         func(t *testing.T, dir, outside string) { mkLink(t, dir, "dev/a/deployment.yaml", filepath.Join(outside, "x")) },
-		"link inside tree":  func(t *testing.T, dir, outside string) { mkLink(t, dir, "argocd", filepath.Join(dir, "prod")) },
+		"folder link": func(t *testing.T, dir, outside string) {
+			require.NoError(t, os.Symlink(outside, filepath.Join(dir, "dev")))
+		},
+		"relative link": func(t *testing.T, dir, outside string) {
+			require.NoError(t, os.Symlink("../outside", filepath.Join(dir, "dev")))
+		},
+		"app folder link": func(t *testing.T, dir, outside string) { mkLink(t, dir, "dev/a", outside) },
+		"file link": func(t *testing.T, dir, outside string) {
+			mkLink(t, dir, "dev/a/deployment.yaml", filepath.Join(outside, "x"))
+		},
+		"link inside tree": func(t *testing.T, dir, outside string) { mkLink(t, dir, "argocd", filepath.Join(dir, "prod")) },
 		"goldenpath folder": func(t *testing.T, dir, outside string) {
 			require.NoError(t, os.RemoveAll(filepath.Join(dir, metaDir)))
 			mkLink(t, dir, metaDir, outside)
@@ -483,4 +489,3 @@ func TestIndexRoundTrip(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
-
