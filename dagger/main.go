@@ -69,8 +69,9 @@ func (m *Goldenpath) Validate(
 	return out.String(), nil
 }
 
-// Render renders the contracts under contracts into the GitOps tree (what `goldenpath render --out` writes):
-// <environment>/<application>/ per application and argocd/<environment>/<application>.yaml.
+// Render renders the contracts under contracts into the GitOps tree (what `goldenpath render --out` writes into an
+// empty folder): <environment>/<application>/ per application, argocd/<environment>/<application>.yaml, the
+// environments' roots and goldenpath's index (.goldenpath/).
 func (m *Goldenpath) Render(
 	ctx context.Context,
 	// Folder of contracts (*.yaml/*.yml, searched recursively).
@@ -86,7 +87,12 @@ func (m *Goldenpath) Render(
 	if err != nil {
 		return nil, err
 	}
-	files, err := render.Tree(objs)
+	popt, err := platformOption(ctx, platform)
+	if err != nil {
+		return nil, err
+	}
+	// The files render --out writes into an empty folder, goldenpath's index included.
+	files, err := goldenpath.TreeFiles(objs, popt)
 	if err != nil {
 		return nil, err
 	}

@@ -28,15 +28,7 @@ func BackstageTemplate(dir string, opts render.BackstageOptions, options ...Opti
 	for p, data := range files {
 		u.Files = append(u.Files, tree.File{Path: p, Data: data})
 	}
-	w, err := o.openTree(dir, func(k string) bool { return k == u.Key })
-	if err != nil {
-		return nil, err
-	}
-	defer w.Close()
-	if err := w.Put(u); err != nil {
-		return nil, err
-	}
-	if _, err := w.Commit(); err != nil {
+	if _, err := o.writeUnits(dir, func(k string) bool { return k == u.Key }, false, u); err != nil {
 		return nil, err
 	}
 	return files, nil

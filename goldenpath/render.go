@@ -61,31 +61,16 @@ func (o *options) loadRequests(ctx context.Context, paths []string) ([]*contract
 		return nil, err
 	}
 	loaded := make([][]*contract.AppDeploymentRequest, len(files))
-	problems := make([]contract.Errors, len(files))
-	parallel(len(files), o.concurrency, func(i int) {
-		if ctx.Err() != nil {
-			return
-		}
-		objs, _, err := files[i].load()
-		problems[i] = contract.AsErrors(err)
-		for _, obj := range objs {
-			if r, ok := obj.(*contract.AppDeploymentRequest); ok {
-				problems[i] = append(problems[i], o.platform.Admit(r)...)
-				loaded[i] = append(loaded[i], r)
-			}
-		}
-	})
-	if err := ctx.Err(); err != nil {
+	errs, err := o.admitFiles(ctx, files, func(i int, r *contract.AppDeploymentRequest) { loaded[i] = append(loaded[i], r) })
+	if err != nil {
 		return nil, err
-	}
-	var reqs []*contract.AppDeploymentRequest
-	var errs contract.Errors
-	for i := range files {
-		errs = append(errs, problems[i]...)
-		reqs = append(reqs, loaded[i]...)
 	}
 	if len(errs) > 0 {
 		return nil, errs
+	}
+	var reqs []*contract.AppDeploymentRequest
+	for i := range files {
+		reqs = append(reqs, loaded[i]...)
 	}
 	return reqs, nil
 }

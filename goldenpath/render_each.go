@@ -107,27 +107,14 @@ func (o *options) renderEach(ctx context.Context, paths []string, ordered bool, 
 // for one application in one environment given twice.
 func (o *options) checkAll(ctx context.Context, files []input) ([][]requestID, error) {
 	ids := make([][]requestID, len(files))
-	problems := make([]contract.Errors, len(files))
-	parallel(len(files), o.concurrency, func(i int) {
-		if ctx.Err() != nil {
-			return
-		}
-		objs, _, err := files[i].load()
-		problems[i] = contract.AsErrors(err)
-		for _, obj := range objs {
-			if r, ok := obj.(*contract.AppDeploymentRequest); ok {
-				problems[i] = append(problems[i], o.platform.Admit(r)...)
-				ids[i] = append(ids[i], requestID{env: r.Environment, app: r.Application, at: r.PositionOf("application")})
-			}
-		}
+	errs, err := o.admitFiles(ctx, files, func(i int, r *contract.AppDeploymentRequest) {
+		ids[i] = append(ids[i], requestID{env: r.Environment, app: r.Application, at: r.PositionOf("application")})
 	})
-	if err := ctx.Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	var errs contract.Errors
 	seen := map[string]contract.Position{}
 	for i := range files {
-		errs = append(errs, problems[i]...)
 		for _, id := range ids[i] {
 			if first, dup := seen[id.key()]; dup {
 				errs = append(errs, &contract.FieldError{Position: id.at, Path: "application",
@@ -141,6 +128,34 @@ func (o *options) checkAll(ctx context.Context, files []input) ([][]requestID, e
 		return nil, errs
 	}
 	return ids, nil
+}
+
+// admitFiles loads every file, validates its requests and admits them to
+// the platform, calling keep for each request of file i (for different
+// files at once). It returns every problem, in file order.
+func (o *options) admitFiles(ctx context.Context, files []input, keep func(i int, r *contract.AppDeploymentRequest)) (contract.Errors, error) {
+	problems := make([]contract.Errors, len(files))
+	parallel(len(files), o.concurrency, func(i int) {
+		if ctx.Err() != nil {
+			return
+		}
+		objs, _, err := files[i].load()
+		problems[i] = contract.AsErrors(err)
+		for _, obj := range objs {
+			if r, ok := obj.(*contract.AppDeploymentRequest); ok {
+				problems[i] = append(problems[i], o.platform.Admit(r)...)
+				keep(i, r)
+			}
+		}
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var errs contract.Errors
+	for _, p := range problems {
+		errs = append(errs, p...)
+	}
+	return errs, nil
 }
 
 // loadFile loads the requests of one file (the second pass).

@@ -33,48 +33,18 @@ import (
 // one: after its last application goes, the root lists nothing and Argo CD
 // prunes that application's Application.
 
-// TreeReport is what a write of the GitOps tree changed. Paths are
+// TreeReport is what a write of the GitOps tree changed: files written,
+// unchanged, removed, overwritten (hand edits of goldenpath's files),
+// adopted (WithAdopt) and kept (not removed, with why), pins kept and
+// dropped, and whether an interrupted run was cleaned up. Paths are
 // relative to the tree, sorted.
-type TreeReport struct {
-	// Dir is the tree's folder.
-	Dir string `json:"dir"`
-	// Files is how many files goldenpath owns in the tree now.
-	Files int `json:"files"`
-	// Written are the files created or changed.
-	Written []string `json:"written,omitempty"`
-	// Unchanged counts the rendered files that already held their content.
-	Unchanged int `json:"unchanged"`
-	// Removed are files goldenpath wrote before and no longer renders.
-	Removed []string `json:"removed,omitempty"`
-	// Overwritten are files goldenpath wrote that were changed by hand
-	// since; the render replaced them.
-	Overwritten []string `json:"overwritten,omitempty"`
-	// Adopted are files goldenpath did not write, at paths it renders,
-	// taken over (WithAdopt).
-	Adopted []string `json:"adopted,omitempty"`
-	// Kept are files no longer rendered that were not removed, with why.
-	Kept []KeptFile `json:"kept,omitempty"`
-	// Recovered says an interrupted run's leftovers were found and cleaned.
-	Recovered bool `json:"recovered,omitempty"`
-	// PinsKept counts the applications whose pin the tree held and kept.
-	PinsKept int `json:"pinsKept,omitempty"`
-	// PinsDropped are pins the tree held that this render did not keep.
-	PinsDropped []DroppedPin `json:"pinsDropped,omitempty"`
-}
+type TreeReport = tree.Result
 
 // KeptFile is a file goldenpath left in place, and why.
-type KeptFile struct {
-	Path   string `json:"path"`
-	Reason string `json:"reason"`
-}
+type KeptFile = tree.Kept
 
 // DroppedPin is an image pin of the tree that a render did not keep.
-type DroppedPin struct {
-	// Application is environment/application.
-	Application string `json:"application"`
-	Image       string `json:"image"`
-	Reason      string `json:"reason"`
-}
+type DroppedPin = tree.DroppedPin
 
 type treeOptions struct {
 	adopt, unpin bool
@@ -124,8 +94,10 @@ func RenderTree(ctx context.Context, paths []string, dir string, opts ...Option)
 		return nil, err
 	}
 	defer w.Close()
-	rep := &TreeReport{}
-	var mu sync.Mutex
+	var (
+		mu   sync.Mutex
+		pins TreeReport
+	)
 	image := func(r *contract.AppDeploymentRequest) string {
 		if img := o.explicitImage(r); img != "" {
 			return img
@@ -138,10 +110,10 @@ func RenderTree(ctx context.Context, paths []string, dir string, opts ...Option)
 		mu.Lock()
 		defer mu.Unlock()
 		if keep {
-			rep.PinsKept++
+			pins.PinsKept++
 			return pin
 		}
-		rep.PinsDropped = append(rep.PinsDropped, DroppedPin{Application: string(r.Environment) + "/" + r.Application, Image: pin, Reason: why})
+		pins.PinsDropped = append(pins.PinsDropped, DroppedPin{Application: string(r.Environment) + "/" + r.Application, Image: pin, Reason: why})
 		return ""
 	}
 	_, err = o.renderEach(ctx, paths, false, image, func(r rendered) error {
@@ -154,8 +126,13 @@ func RenderTree(ctx context.Context, paths []string, dir string, opts ...Option)
 	if err != nil {
 		return nil, err
 	}
+	rep, err := o.commitTree(w)
+	if err != nil {
+		return nil, err
+	}
+	rep.PinsKept, rep.PinsDropped = pins.PinsKept, pins.PinsDropped
 	slices.SortFunc(rep.PinsDropped, func(a, b DroppedPin) int { return strings.Compare(a.Application, b.Application) })
-	return o.commitTree(w, rep)
+	return rep, nil
 }
 
 // keepPin decides whether a pin the tree holds still applies.
@@ -208,17 +185,7 @@ func writeApps(dir string, objs []render.Object, partial bool, opts []Option) (*
 	replace := func(k string) bool {
 		return strings.HasPrefix(k, "env/") || put[k] || (!partial && strings.HasPrefix(k, "app/"))
 	}
-	w, err := o.openTree(dir, replace)
-	if err != nil {
-		return nil, err
-	}
-	defer w.Close()
-	for _, u := range units {
-		if err := w.Put(u); err != nil {
-			return nil, err
-		}
-	}
-	return o.commitTree(w, &TreeReport{})
+	return o.writeUnits(dir, replace, true, units...)
 }
 
 // WritePlatformTree writes platform objects (RenderPlatform,
@@ -238,19 +205,7 @@ func WritePlatformTree(dir string, objs []render.Object, opts ...Option) (*TreeR
 			return nil, fmt.Errorf("%s is not a platform object's file (platform/...)", f.Path)
 		}
 	}
-	w, err := o.openTree(dir, func(k string) bool { return k == platformKey })
-	if err != nil {
-		return nil, err
-	}
-	defer w.Close()
-	if err := w.Put(u); err != nil {
-		return nil, err
-	}
-	res, err := w.Commit()
-	if err != nil {
-		return nil, err
-	}
-	return report(res, &TreeReport{}), nil
+	return o.writeUnits(dir, func(k string) bool { return k == platformKey }, false, u)
 }
 
 // TreeFiles are the files WriteTree would write for objects into an empty
@@ -293,9 +248,28 @@ func (o *options) openTree(dir string, replace func(string) bool) (*tree.Writer,
 	return tree.Open(dir, tree.Options{Adopt: o.tree.adopt, Replace: replace, Hook: o.tree.hook})
 }
 
+// writeUnits writes units into the tree in dir, replacing the units
+// replace names; with roots, each environment's root too (commitTree).
+func (o *options) writeUnits(dir string, replace func(string) bool, roots bool, units ...tree.Unit) (*TreeReport, error) {
+	w, err := o.openTree(dir, replace)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Close()
+	for _, u := range units {
+		if err := w.Put(u); err != nil {
+			return nil, err
+		}
+	}
+	if roots {
+		return o.commitTree(w)
+	}
+	return w.Commit()
+}
+
 // commitTree puts each environment's root (the environments of the tree's
-// applications, and those that had a root), commits and reports.
-func (o *options) commitTree(w *tree.Writer, rep *TreeReport) (*TreeReport, error) {
+// applications, and those that had a root) and commits.
+func (o *options) commitTree(w *tree.Writer) (*TreeReport, error) {
 	envs := map[contract.Environment][]string{}
 	for _, k := range w.PreviousKeys("env/") {
 		envs[contract.Environment(strings.TrimPrefix(k, "env/"))] = nil
@@ -313,11 +287,7 @@ func (o *options) commitTree(w *tree.Writer, rep *TreeReport) (*TreeReport, erro
 			return nil, err
 		}
 	}
-	res, err := w.Commit()
-	if err != nil {
-		return nil, err
-	}
-	return report(res, rep), nil
+	return w.Commit()
 }
 
 func rootUnit(p *contract.Platform, env contract.Environment, apps []string) (tree.Unit, error) {
@@ -453,15 +423,6 @@ func treeFiles(objs []render.Object) ([]tree.File, error) {
 		out = append(out, tree.File{Path: p, Data: data})
 	}
 	return out, nil
-}
-
-func report(res *tree.Result, rep *TreeReport) *TreeReport {
-	rep.Dir, rep.Files, rep.Written, rep.Unchanged = res.Dir, res.Files, res.Written, res.Unchanged
-	rep.Removed, rep.Overwritten, rep.Adopted, rep.Recovered = res.Removed, res.Overwritten, res.Adopted, res.Recovered
-	for _, k := range res.Kept {
-		rep.Kept = append(rep.Kept, KeptFile{Path: k.Path, Reason: k.Reason})
-	}
-	return rep
 }
 
 // ErrLink is the error of a tree write that would go through a symbolic

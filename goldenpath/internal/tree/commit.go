@@ -49,6 +49,7 @@ func (w *Writer) Commit() (*Result, error) {
 		w.mu.Lock()
 		w.done = true // from here on, Close leaves the tree to the journal
 		w.mu.Unlock()
+		w.hook(fmt.Sprintf("commit %d changes", len(ops)))
 		w.hook("journal")
 		if err := replaceFile(journalPath, index.Bytes(), w.tmp); err != nil {
 			return nil, err

@@ -138,16 +138,14 @@ func (d *dirs) mkdirs(rel string) error {
 	return nil
 }
 
-// forget drops what is remembered about rel and the folders inside it
-// (after it was moved away).
+// forget drops what is remembered about rel (after it was replaced or
+// moved away). What is remembered of the folders inside it stays: the
+// commit makes every folder before it removes any, and a folder it puts in
+// place holds only real folders.
 func (d *dirs) forget(rel string) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	for k := range d.real {
-		if under(k, rel) {
-			delete(d.real, k)
-		}
-	}
+	delete(d.real, rel)
+	d.mu.Unlock()
 }
 
 // writeNew creates path with data; it must not exist.

@@ -70,10 +70,19 @@ type Options struct {
 }
 
 // Kept is a file goldenpath left in place although the render no longer
-// has it.
+// has it, and why.
 type Kept struct {
 	Path   string `json:"path"`
 	Reason string `json:"reason"`
+}
+
+// DroppedPin is a unit's pin that a run did not keep (the caller decides
+// and reports; the writer records the pins of the units it is given).
+type DroppedPin struct {
+	// Application is environment/application.
+	Application string `json:"application"`
+	Image       string `json:"image"`
+	Reason      string `json:"reason"`
 }
 
 // Result is what a run changed. Paths are relative to the tree, sorted.
@@ -98,6 +107,10 @@ type Result struct {
 	Kept []Kept `json:"kept,omitempty"`
 	// Recovered says a killed run's leftovers were found and cleaned.
 	Recovered bool `json:"recovered,omitempty"`
+	// PinsKept counts the units whose pin the tree held and the run kept.
+	PinsKept int `json:"pinsKept,omitempty"`
+	// PinsDropped are pins the tree held that the run did not keep.
+	PinsDropped []DroppedPin `json:"pinsDropped,omitempty"`
 }
 
 // NotTreeError is the refusal of a non-empty folder that holds no

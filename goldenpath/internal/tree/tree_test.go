@@ -3,7 +3,6 @@ package tree
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/goldenpath-dev/goldenpath/internal/treetest"
 )
 
 // app is a unit shaped like an application's: a folder and an Application
@@ -52,31 +53,7 @@ func mustWrite(t *testing.T, dir string, units ...Unit) *Result {
 }
 
 // files reads every file under dir but goldenpath's own folder.
-func files(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if d.IsDir() && rel == metaDir {
-			return filepath.SkipDir
-		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			target, err := os.Readlink(p)
-			out[filepath.ToSlash(rel)] = "-> " + target
-			return err
-		}
-		if !d.IsDir() {
-			data, err := os.ReadFile(p)
-			out[filepath.ToSlash(rel)] = string(data)
-			return err
-		}
-		return nil
-	}))
-	return out
-}
+func files(t *testing.T, dir string) map[string]string { return treetest.Read(t, dir, metaDir) }
 
 func want(units ...Unit) map[string]string {
 	out := map[string]string{}
