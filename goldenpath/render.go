@@ -199,8 +199,20 @@ func (o *options) renderRequests(reqs []*contract.AppDeploymentRequest) ([]rende
 // parallel calls f(0..n-1) on at most workers goroutines.
 func parallel(n, workers int, f func(i int)) {
 	jobs := make(chan int)
+	go func() {
+		for i := range n {
+			jobs <- i
+		}
+		close(jobs)
+	}()
+	pool(jobs, min(workers, n), f)
+}
+
+// pool calls f with each index jobs gives, on workers goroutines, until
+// jobs is closed.
+func pool(jobs <-chan int, workers int, f func(i int)) {
 	var wg sync.WaitGroup
-	for range min(workers, n) {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -209,10 +221,6 @@ func parallel(n, workers int, f func(i int)) {
 			}
 		}()
 	}
-	for i := range n {
-		jobs <- i
-	}
-	close(jobs)
 	wg.Wait()
 }
 

@@ -203,51 +203,44 @@ func (o *options) explicitImage(r *contract.AppDeploymentRequest) string {
 }
 
 // inOrder runs work(0..n-1) on workers goroutines and consume on their
-// results in index order, holding at most a few results at a time.
+// results in index order, holding at most a few results at a time: an
+// index is handed out only once a slot of the window is free, so the one
+// consume waits for is always being worked on.
 func inOrder[T any](n, workers int, work func(int) (T, error), consume func(T) error) error {
 	type result struct {
 		v   T
 		err error
 	}
-	window := 2*workers + 2
 	slots := make([]chan result, n)
 	for i := range slots {
 		slots[i] = make(chan result, 1)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	window := make(chan struct{}, 2*workers+2)
+	stop := make(chan struct{})
 	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				v, err := work(i)
-				slots[i] <- result{v, err}
-			}
-		}()
-	}
-	sem := make(chan struct{}, window)
 	go func() {
 		defer close(jobs)
 		for i := range n {
 			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
+			case window <- struct{}{}:
+			case <-stop:
 				return
 			}
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				return
-			}
+			jobs <- i
 		}
+	}()
+	done := make(chan struct{})
+	go func() {
+		pool(jobs, min(workers, n), func(i int) {
+			v, err := work(i)
+			slots[i] <- result{v, err}
+		})
+		close(done)
 	}()
 	var err error
 	for i := range n {
 		r := <-slots[i]
-		<-sem
+		<-window
 		if err = r.err; err == nil {
 			err = consume(r.v)
 		}
@@ -255,8 +248,8 @@ func inOrder[T any](n, workers int, work func(int) (T, error), consume func(T) e
 			break
 		}
 	}
-	cancel()
-	wg.Wait()
+	close(stop)
+	<-done
 	return err
 }
 

@@ -170,11 +170,7 @@ func UpdateTree(dir string, objs []render.Object, opts ...Option) (*TreeReport, 
 }
 
 func writeApps(dir string, objs []render.Object, partial bool, opts []Option) (*TreeReport, error) {
-	o, err := makeOptions(opts)
-	if err != nil {
-		return nil, err
-	}
-	units, err := appUnits(o.platform, objs)
+	o, units, err := appUnitsWith(objs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -212,11 +208,7 @@ func WritePlatformTree(dir string, objs []render.Object, opts ...Option) (*TreeR
 // folder, goldenpath's index included: the same tree, for writers other
 // than a local folder (the Dagger module's Directory).
 func TreeFiles(objs []render.Object, opts ...Option) (map[string][]byte, error) {
-	o, err := makeOptions(opts)
-	if err != nil {
-		return nil, err
-	}
-	units, err := appUnits(o.platform, objs)
+	o, units, err := appUnitsWith(objs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -340,6 +332,16 @@ func dig(v any, keys ...string) any {
 		v = m[k]
 	}
 	return v
+}
+
+// appUnitsWith is appUnits with the platform opts give.
+func appUnitsWith(objs []render.Object, opts []Option) (*options, []tree.Unit, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	units, err := appUnits(o.platform, objs)
+	return o, units, err
 }
 
 // appUnits groups objects into application units by their Applications;

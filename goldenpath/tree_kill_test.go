@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -299,7 +300,7 @@ func checkOldOrNew(t *testing.T, dir string, old, next map[string]string) {
 		}
 	}
 	version := func(k string) (isOld, isNew bool) {
-		return sameFiles(g[k], o[k]), sameFiles(g[k], nx[k])
+		return maps.Equal(g[k], o[k]), maps.Equal(g[k], nx[k])
 	}
 	for k := range keys {
 		isOld, isNew := version(k)
@@ -313,7 +314,7 @@ func checkOldOrNew(t *testing.T, dir string, old, next map[string]string) {
 				t.Fatalf("%s is there, its folder %s is not", k, folder)
 			}
 			if len(g[k]) > 0 && isNew && !isOld {
-				if fOld, fNew := version(folder); !fNew || (fOld && !sameFiles(o[folder], nx[folder])) {
+				if fOld, fNew := version(folder); !fNew || (fOld && !maps.Equal(o[folder], nx[folder])) {
 					t.Fatalf("%s is new, its folder %s is not", k, folder)
 				}
 			}
@@ -330,16 +331,4 @@ func checkOldOrNew(t *testing.T, dir string, old, next map[string]string) {
 			}
 		}
 	}
-}
-
-func sameFiles(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }

@@ -3,6 +3,7 @@ package tree
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -426,8 +427,8 @@ func checkOldOrNew(t *testing.T, dir string, old, next []Unit) {
 		}
 		oldF, newF := version(ou, oOK, true), version(nu, nOK, true)
 		oldA, newA := version(ou, oOK, false), version(nu, nOK, false)
-		isOldF, isNewF := equalMaps(folder, oldF), equalMaps(folder, newF)
-		isOldA, isNewA := equalMaps(app, oldA), equalMaps(app, newA)
+		isOldF, isNewF := maps.Equal(folder, oldF), maps.Equal(folder, newF)
+		isOldA, isNewA := maps.Equal(app, oldA), maps.Equal(app, newA)
 		require.True(t, isOldF || isNewF, "%s: folder neither old nor new: %v", k, folder)
 		require.True(t, isOldA || isNewA, "%s: Application neither old nor new: %v", k, app)
 		if len(app) > 0 {
@@ -437,18 +438,6 @@ func checkOldOrNew(t *testing.T, dir string, old, next []Unit) {
 			require.True(t, isNewF, "%s: a new Application with an old folder", k)
 		}
 	}
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 func TestIndexRoundTrip(t *testing.T) {
