@@ -32,8 +32,9 @@ measure() {
 	local best_kb=0 best_s=0 out kb s
 	for _ in $(seq "$runs"); do
 		rm -rf "$work/out"
-		out=$( { /usr/bin/time -f '%M %e' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n1)
-		read -r kb s <<<"$out"
+		/usr/bin/time -o "$work/time" -f '%M %e' "$@" >/dev/null 2>"$work/stderr" ||
+			{ cat "$work/stderr" >&2; exit 1; }
+		read -r kb s <"$work/time"
 		if ((kb > best_kb)); then best_kb=$kb best_s=$s; fi
 	done
 	echo "$best_kb $best_s"
@@ -41,7 +42,7 @@ measure() {
 
 printf '%-8s %-10s %-14s %10s %12s %9s\n' contracts binary command "peak MB" "KB/contract" seconds
 for n in "${sizes[@]}"; do
-	go run ./bench/validate -n "$n" -out "$work/c$n" -invalid-ratio 0 -seed 1 -force >/dev/null
+	go run ./bench/validate -n "$n" -out "$work/c$n" -invalid-ratio 0 -seed 1 -force >/dev/null 2>&1
 	for b in "${bins[@]}"; do
 		name=${b%%:*} bin=${b#*:}
 		if [[ $name != this && $n -gt $base_max ]]; then

@@ -81,7 +81,7 @@ func checkOut(out string, inputs []string) error {
 		if err != nil {
 			continue // the render reports it
 		}
-		if rel, err := filepath.Rel(o, i); err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
+		if rel, err := filepath.Rel(o, i); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return usageErrorf("--out %s holds the input %s: the tree would be written over the contracts; give a folder outside them", out, in)
 		}
 	}

@@ -178,3 +178,20 @@ func TestPlatformRenderTree(t *testing.T) {
 	require.Equal(t, cli.ExitOK, code, errOut)
 	assert.Contains(t, readTree(t, out), "platform/argocd/appproject-root.yaml", "the applications leave the platform alone")
 }
+
+// An error half-way (a file where an application's folder goes) writes
+// nothing, not even the Applications, which come first in path order.
+func TestRenderErrorWritesNothing(t *testing.T) {
+	contracts, out := t.TempDir(), filepath.Join(t.TempDir(), "gitops")
+	contractAs(t, contracts, "a.yaml")
+	code, _, errOut := run(t, "render", "--out", out, contracts)
+	require.Equal(t, cli.ExitOK, code, errOut)
+	contractAs(t, contracts, "b.yaml", "payments-api", "web", "APP-0001", "APP-0002")
+	require.NoError(t, os.WriteFile(filepath.Join(out, "dev", "web"), []byte("in the way"), 0o644))
+	before := readTree(t, out)
+	code, _, errOut = run(t, "render", "--out", out, contracts)
+	assert.Equal(t, cli.ExitFailure, code)
+	assert.Contains(t, errOut, "cannot write the folder dev/web: "+filepath.Join(out, "dev/web")+" is a file; move it away")
+	assert.Equal(t, before, readTree(t, out))
+	assert.NoFileExists(t, filepath.Join(out, "argocd/dev/web.yaml"))
+}

@@ -34,6 +34,10 @@ func checkRel(p string) error {
 		return fmt.Errorf("%q is in goldenpath's own folder %s", p, metaDir)
 	case strings.ContainsRune(p, 0):
 		return fmt.Errorf("%q holds a NUL byte", p)
+	case strings.HasPrefix(p, ".") || strings.Contains(p, "/."):
+		// Nothing goldenpath renders is hidden; an index naming a hidden
+		// path (.git/config, .github/workflows/...) was not written by it.
+		return fmt.Errorf("%q is hidden: goldenpath writes and removes no hidden file or folder", p)
 	}
 	return nil
 }

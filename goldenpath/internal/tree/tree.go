@@ -122,7 +122,7 @@ type NotTreeError struct {
 
 func (e *NotTreeError) Error() string {
 	return fmt.Sprintf("%s is not empty (it holds %s) and is not a goldenpath tree (it has no %s/%s): "+
-		"write the tree into a new or empty folder, or adopt this one (goldenpath render --adopt) to let goldenpath "+
+		"write the tree into a new or empty folder, or adopt this one (--adopt; the WithAdopt option) to let goldenpath "+
 		"manage the files it renders there and leave every other file alone", e.Dir, e.Entry, metaDir, indexName)
 }
 

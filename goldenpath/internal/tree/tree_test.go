@@ -271,7 +271,7 @@ func TestRefusesPathsOutsideTheTree(t *testing.T) {
 	w, err := Open(t.TempDir(), Options{})
 	require.NoError(t, err)
 	defer w.Close()
-	for _, p := range []string{"../x", "/etc/passwd", "a/../../x", "a//b", ".goldenpath/tree.json", "", `a\b`} {
+	for _, p := range []string{"../x", "/etc/passwd", "a/../../x", "a//b", ".goldenpath/tree.json", "", `a\b`, ".git/config", "a/.github/x", "a/b/.c"} {
 		assert.Error(t, w.Put(Unit{Key: "k" + p, Files: []File{{Path: p}}}), p)
 	}
 	require.NoError(t, w.Put(Unit{Key: "one", Files: []File{{Path: "x.yaml"}}}))
@@ -450,6 +450,7 @@ func TestIndexRoundTrip(t *testing.T) {
 	got[1].Paths = []string{}
 	assert.Equal(t, recs, got)
 	for _, bad := range []string{`{}`, `{"goldenpath-tree":2,"units":[]}`, `[]`, `{"goldenpath-tree":1,"units":[{"key":"a","files":{"../x":"sha256:00"}}]}`,
+		`{"goldenpath-tree":1,"units":[{"key":"a","files":{".git/config":"sha256:` + strings.Repeat("0", 64) + `"}}]}`,
 		`{"goldenpath-tree":1,"units":[{"key":"a","files":{"x":"md5:00"}}]}`} {
 		_, err := decodeIndex(strings.NewReader(bad))
 		assert.Error(t, err, bad)
