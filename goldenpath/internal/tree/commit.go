@@ -1,7 +1,6 @@
 package tree
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -35,23 +34,25 @@ func (w *Writer) Commit() (*Result, error) {
 	if len(w.problems) > 0 {
 		return nil, problemsError(w.problems)
 	}
-	index := new(bytes.Buffer)
 	recs := w.finalRecords()
-	if err := encodeIndex(index, recs); err != nil {
-		return nil, err
-	}
 	ops := append(sortOps(w.ops, false), sortOps(removals, true)...)
 	indexPath := filepath.Join(w.meta, indexName)
 	journalPath := filepath.Join(w.meta, journalName)
-	old, _ := os.ReadFile(indexPath)
+	// The index is encoded straight to its file (it is tens of MB for tens
+	// of thousands of applications): first to a hash, to see whether it
+	// changes at all.
+	same, err := sameIndex(indexPath, recs)
+	if err != nil {
+		return nil, err
+	}
 	_, jerr := os.Lstat(journalPath)
-	if len(ops) > 0 || !bytes.Equal(old, index.Bytes()) || jerr == nil {
+	if len(ops) > 0 || !same || jerr == nil {
 		w.mu.Lock()
 		w.done = true // from here on, Close leaves the tree to the journal
 		w.mu.Unlock()
 		w.hook(fmt.Sprintf("commit %d changes", len(ops)))
 		w.hook("journal")
-		if err := replaceFile(journalPath, index.Bytes(), w.tmp); err != nil {
+		if err := writeIndex(journalPath, recs, w.tmp); err != nil {
 			return nil, err
 		}
 		var emptied []string
@@ -67,11 +68,9 @@ func (w *Writer) Commit() (*Result, error) {
 			emptied = append(emptied, w.previousFolders()...)
 		}
 		w.pruneEmpty(emptied)
+		// The journal is the new index: it takes the index's place.
 		w.hook("index")
-		if err := replaceFile(indexPath, index.Bytes(), w.tmp); err != nil {
-			return nil, err
-		}
-		if err := os.Remove(journalPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(journalPath, indexPath); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package tree
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -171,6 +172,51 @@ func (j jsonRecord) record() (record, error) {
 		rec.Sums = append(rec.Sums, s)
 	}
 	return rec, nil
+}
+
+// writeIndex writes records as the index file at path, through a new file
+// in scratch renamed into place.
+func writeIndex(path string, recs []record, scratch string) error {
+	f, err := os.CreateTemp(scratch, "index-*")
+	if err != nil {
+		return err
+	}
+	err = encodeIndex(f, recs)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// sameIndex reports whether the index file at path holds exactly records,
+// comparing hashes (a missing file holds nothing).
+func sameIndex(path string, recs []record) (bool, error) {
+	want := sha256.New()
+	if err := encodeIndex(want, recs); err != nil {
+		return false, err
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	got := sha256.New()
+	if _, err := io.Copy(got, f); err != nil {
+		return false, err
+	}
+	return bytes.Equal(got.Sum(nil), want.Sum(nil)), nil
 }
 
 // encodeIndex writes records, sorted by key, one per line.
