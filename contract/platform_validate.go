@@ -279,7 +279,7 @@ func (p *Platform) EnvironmentNames() []string {
 
 // ImageRepository is where the application's image is pushed in an environment.
 func (p *Platform) ImageRepository(r *AppDeploymentRequest) string {
-	return strings.TrimSuffix(p.Registry, "/") + "/" + string(r.Environment) + "/" + r.Application
+	return p.ImageRepositoryOn("", r)
 }
 
 // BindingSecret is the Secret that holds a binding's credentials: the

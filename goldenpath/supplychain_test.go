@@ -20,7 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/build"
+	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
 
 func TestGenerateKeys(t *testing.T) {
@@ -87,17 +88,17 @@ func TestSecureBuild(t *testing.T) {
 	require.NoError(t, err)
 
 	newResult := func() *BuildResult {
-		return &BuildResult{Result: &pipeline.Result{Tag: tag.String(), Digest: digest.String(), Reference: ref, Published: true, BuildType: contract.BuildTypeBuildpack, Builder: "goldenpath/builder:bookworm"}}
+		return &BuildResult{Result: &build.Result{Tag: tag.String(), Digest: digest.String(), Reference: ref, Published: true, BuildType: contract.BuildTypeBuildpack, Builder: "goldenpath/builder:bookworm"}}
 	}
 
 	// Verifying with a key that did not sign: refused.
 	req := BuildRequest{Publish: reg, Source: "..", VerifyKey: of.PublicKey}
 	k, err := loadBuildKeys(req)
 	require.NoError(t, err)
-	err = secureBuild(ctx, req, k, reqs[0], platform, time.Now(), newResult())
+	err = secureBuild(ctx, req, k, reqs[0], platform, nil, time.Now(), newResult())
 	require.Error(t, err)
 	assert.Equal(t, "not pinning the GitOps tree: image "+ref+" has no valid signature: the digest is not signed", err.Error())
-	var ve *pipeline.VerificationError
+	var ve *supplychain.VerificationError
 	assert.True(t, errors.As(err, &ve))
 
 	// Sign, attest, verify.
@@ -106,7 +107,7 @@ func TestSecureBuild(t *testing.T) {
 	k, err = loadBuildKeys(req)
 	require.NoError(t, err)
 	res := newResult()
-	require.NoError(t, secureBuild(ctx, req, k, reqs[0], platform, time.Now(), res))
+	require.NoError(t, secureBuild(ctx, req, k, reqs[0], platform, nil, time.Now(), res))
 	require.NotNil(t, res.Signature)
 	require.NotNil(t, res.Provenance)
 	require.NotNil(t, res.Verified)
@@ -123,7 +124,7 @@ func TestSecureBuild(t *testing.T) {
 	req = BuildRequest{Publish: reg, Source: "..", SignKey: kf.PrivateKey, VerifyKey: of.PublicKey}
 	k, err = loadBuildKeys(req)
 	require.NoError(t, err)
-	err = secureBuild(ctx, req, k, reqs[0], platform, time.Now(), newResult())
+	err = secureBuild(ctx, req, k, reqs[0], platform, nil, time.Now(), newResult())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no signature of the digest verifies with key "+of.KeyID)
 }

@@ -13,12 +13,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
 
 // keyPassword is the private key's password, from $COSIGN_PASSWORD as
 // cosign reads it.
-func keyPassword() []byte { return []byte(os.Getenv(pipeline.CosignPasswordEnv)) }
+func keyPassword() []byte { return []byte(os.Getenv(supplychain.CosignPasswordEnv)) }
 
 // outputFlag is the -o text|json flag of the supply-chain commands.
 type outputFlag struct{ format string }
@@ -61,7 +61,7 @@ the CI's secrets; give cosign.pub to whoever verifies.`,
 			}
 			password := keyPassword()
 			if len(password) == 0 {
-				fmt.Fprintf(streams.Err, "goldenpath: warning: $%s is empty: the private key is not protected by a password\n", pipeline.CosignPasswordEnv)
+				fmt.Fprintf(streams.Err, "goldenpath: warning: $%s is empty: the private key is not protected by a password\n", supplychain.CosignPasswordEnv)
 			}
 			files, err := goldenpath.GenerateKeys(dir, goldenpath.WithKeyPassword(password), goldenpath.WithOverwriteKeys(overwrite))
 			if err != nil {
@@ -216,7 +216,7 @@ An image built from a Dockerfile has no buildpack SBOM: exit status 1.`,
 	return c
 }
 
-func printSBOM(w io.Writer, s *pipeline.SBOM) {
+func printSBOM(w io.Writer, s *supplychain.SBOM) {
 	fmt.Fprintf(w, "%s (%s): %d SBOM documents in layer %s\n", s.Image, s.Digest, len(s.Files), s.Layer)
 	for _, f := range s.Files {
 		who := f.Buildpack
@@ -295,7 +295,7 @@ Exit status: 1 when there is no provenance attestation, or none verifies.`,
 	return c
 }
 
-func printProvenance(w io.Writer, res *pipeline.ProvenanceResult) {
+func printProvenance(w io.Writer, res *supplychain.ProvenanceResult) {
 	st := res.Statement
 	bd := st.Predicate.BuildDefinition
 	rd := st.Predicate.RunDetails

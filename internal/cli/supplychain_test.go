@@ -26,7 +26,8 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
+	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
 
 // scRegistryHost starts an in-process registry and returns host:port.
@@ -60,7 +61,7 @@ func scBuildpackImage(t *testing.T) v1.Image {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	data, err := os.ReadFile("../../pipeline/testdata/supplychain/app.sbom.cdx.json")
+	data, err := os.ReadFile("../../pipeline/supplychain/testdata/app.sbom.cdx.json")
 	require.NoError(t, err)
 	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "layers/sbom/launch/goldenpath_go/app/sbom.cdx.json", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))}))
 	_, err = tw.Write(data)
@@ -75,8 +76,8 @@ func scBuildpackImage(t *testing.T) v1.Image {
 	require.NoError(t, err)
 	cf = cf.DeepCopy()
 	cf.Config.Labels = map[string]string{
-		pipeline.LabelLifecycleMetadata: `{"sbom":{"sha":"` + diffID.String() + `"},"runImage":{"topLayer":"sha256:1","reference":"127.0.0.1:5111/goldenpath/run@sha256:` + strings.Repeat("2", 64) + `","image":"127.0.0.1:5111/goldenpath/run:bookworm"}}`,
-		pipeline.LabelBuildMetadata:     `{"buildpacks":[{"id":"goldenpath/go","version":"0.1.0"}],"launcher":{"version":"0.21.0"}}`,
+		cnb.LabelLifecycleMetadata: `{"sbom":{"sha":"` + diffID.String() + `"},"runImage":{"topLayer":"sha256:1","reference":"127.0.0.1:5111/goldenpath/run@sha256:` + strings.Repeat("2", 64) + `","image":"127.0.0.1:5111/goldenpath/run:bookworm"}}`,
+		cnb.LabelBuildMetadata:     `{"buildpacks":[{"id":"goldenpath/go","version":"0.1.0"}],"launcher":{"version":"0.21.0"}}`,
 	}
 	img, err = mutate.ConfigFile(img, cf)
 	require.NoError(t, err)
@@ -86,7 +87,7 @@ func scBuildpackImage(t *testing.T) v1.Image {
 // scKeygen writes a key pair with the CLI and returns its folder.
 func scKeygen(t *testing.T, password string) string {
 	t.Helper()
-	t.Setenv(pipeline.CosignPasswordEnv, password)
+	t.Setenv(supplychain.CosignPasswordEnv, password)
 	dir := t.TempDir()
 	code, out, errOut := run(t, "keygen", "--out", dir)
 	require.Equal(t, cli.ExitOK, code, errOut)
@@ -95,7 +96,7 @@ func scKeygen(t *testing.T, password string) string {
 }
 
 func TestKeygenCommand(t *testing.T) {
-	t.Setenv(pipeline.CosignPasswordEnv, "")
+	t.Setenv(supplychain.CosignPasswordEnv, "")
 	dir := t.TempDir()
 	code, out, errOut := run(t, "keygen", "--out", dir)
 	require.Equal(t, cli.ExitOK, code, errOut)
@@ -130,11 +131,11 @@ func TestSignVerifyCommands(t *testing.T) {
 	repo := reg + "/apps/dev/app"
 
 	// Wrong password.
-	t.Setenv(pipeline.CosignPasswordEnv, "nope")
+	t.Setenv(supplychain.CosignPasswordEnv, "nope")
 	code, _, errOut := run(t, "sign", tag, "--key", filepath.Join(keys, "cosign.key"))
 	assert.Equal(t, cli.ExitFailure, code)
 	assert.Contains(t, errOut, "wrong password? it is read from $COSIGN_PASSWORD")
-	t.Setenv(pipeline.CosignPasswordEnv, "s3cret")
+	t.Setenv(supplychain.CosignPasswordEnv, "s3cret")
 
 	// (a) unsigned.
 	code, out, errOut := run(t, "verify", tag, "--key", filepath.Join(keys, "cosign.pub"))
@@ -152,7 +153,7 @@ func TestSignVerifyCommands(t *testing.T) {
 
 	code, out, _ = run(t, "verify", tag, "--key", filepath.Join(keys, "cosign.pub"), "-o", "json")
 	require.Equal(t, cli.ExitOK, code)
-	var vr pipeline.VerifyResult
+	var vr supplychain.VerifyResult
 	require.NoError(t, json.Unmarshal([]byte(out), &vr))
 	assert.Equal(t, digest, vr.Digest)
 
@@ -199,7 +200,7 @@ func TestSBOMCommand(t *testing.T) {
 
 	code, out, _ = run(t, "sbom", tag, "-o", "json")
 	require.Equal(t, cli.ExitOK, code)
-	var s pipeline.SBOM
+	var s supplychain.SBOM
 	require.NoError(t, json.Unmarshal([]byte(out), &s))
 	require.Len(t, s.Files, 1)
 	assert.Len(t, s.Files[0].Components, 3)
@@ -225,13 +226,13 @@ func TestProvenanceCommand(t *testing.T) {
 
 	reqs, err := contract.LoadFile("../../examples/apps/go/goldenpath.yaml")
 	require.NoError(t, err)
-	st, err := pipeline.NewProvenance(ctx, tag, pipeline.ProvenanceInput{Request: reqs[0], BuilderImage: "goldenpath/builder:bookworm", SourceRevision: strings.Repeat("a", 40)})
+	st, err := supplychain.NewProvenance(ctx, tag, supplychain.ProvenanceInput{Request: reqs[0], BuilderImage: "goldenpath/builder:bookworm", SourceRevision: strings.Repeat("a", 40)})
 	require.NoError(t, err)
 	priv, err := os.ReadFile(filepath.Join(keys, "cosign.key"))
 	require.NoError(t, err)
-	sk, err := pipeline.LoadSigningKey(priv, nil)
+	sk, err := supplychain.LoadSigningKey(priv, nil)
 	require.NoError(t, err)
-	_, err = pipeline.AttestProvenance(ctx, tag, st, sk)
+	_, err = supplychain.AttestProvenance(ctx, tag, st, sk)
 	require.NoError(t, err)
 
 	code, out, errOut := run(t, "provenance", tag, "--key", filepath.Join(keys, "cosign.pub"))
