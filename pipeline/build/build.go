@@ -3,10 +3,7 @@ package build
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/google/go-containerregistry/pkg/name"
 
@@ -67,20 +64,14 @@ func (s *Spec) Tag(reg *registry.Client) (name.Tag, error) {
 	return ref.(name.Tag), nil
 }
 
-// AppDir is the folder built: SourceDir joined with the request's subPath.
+// AppDir is the folder built: SourceDir with the request's subPath, resolved
+// inside SourceDir (see [Source]).
 func (s *Spec) AppDir() (string, error) {
-	dir := s.SourceDir
-	if sub := s.Request.Spec.Source.Git.SubPath; sub != "" {
-		dir = filepath.Join(dir, filepath.FromSlash(sub))
-	}
-	info, err := os.Stat(dir)
+	src, err := OpenSource(s.SourceDir)
 	if err != nil {
-		return "", fmt.Errorf("source: %w", err)
+		return "", err
 	}
-	if !info.IsDir() {
-		return "", fmt.Errorf("source: %s is not a folder", dir)
-	}
-	return dir, nil
+	return src.Dir("", s.Request.Spec.Source.Git.SubPath, "spec.source.git.subPath")
 }
 
 func (s *Spec) validate() error {
@@ -117,4 +108,14 @@ func Build(ctx context.Context, spec *Spec, pack, dockerfile Builder) (*Result, 
 	default:
 		return pack.Build(ctx, spec)
 	}
+}
+
+// buildNetwork is the network a build's containers join: the builder's
+// explicit setting, else the platform's build.network (empty: the Docker
+// engine's default).
+func buildNetwork(explicit string, spec *Spec) string {
+	if explicit != "" {
+		return explicit
+	}
+	return spec.Platform.Build.Network
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 
 	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
@@ -42,7 +41,9 @@ func WithDockerCommand(path string) DockerfileOption {
 	}
 }
 
-// WithBuildNetwork sets the network of RUN steps. Default: host.
+// WithBuildNetwork sets the network of RUN steps, over the platform's
+// build.network. Default: the platform's (empty: the Docker engine's
+// default).
 func WithBuildNetwork(network string) DockerfileOption {
 	return func(b *DockerfileBuilder) error { b.network = network; return nil }
 }
@@ -56,7 +57,7 @@ func WithDockerfileRegistry(opts ...registry.Option) DockerfileOption {
 // NewDockerfileBuilder returns a DockerfileBuilder with the options applied
 // over the documented defaults.
 func NewDockerfileBuilder(opts ...DockerfileOption) (*DockerfileBuilder, error) {
-	b := &DockerfileBuilder{docker: "docker", network: "host"}
+	b := &DockerfileBuilder{docker: "docker"}
 	if _, err := os.Stat("/usr/bin/docker"); err == nil {
 		b.docker = "/usr/bin/docker"
 	}
@@ -83,14 +84,17 @@ func (b *DockerfileBuilder) Build(ctx context.Context, spec *Spec) (*Result, err
 	out, tail, tag, dir := run.out, run.tail, run.tag, run.dir
 	fail := func(phase string, err error, hint string) (*Result, error) { return nil, run.fail(phase, err, hint) }
 	df := spec.Request.Spec.Build.Dockerfile
-	contextDir := filepath.Join(dir, filepath.FromSlash(df.Context))
-	dockerfile := filepath.Join(dir, filepath.FromSlash(df.Path))
-	if _, err := os.Stat(dockerfile); err != nil {
-		return fail(PhaseSetup, fmt.Errorf("no Dockerfile: %w", err), "spec.build.dockerfile.path is relative to the app's folder")
+	contextDir, err := run.src.Dir(dir, df.Context, "spec.build.dockerfile.context")
+	if err != nil {
+		return fail(PhaseSetup, err, "the context is relative to the app's folder and stays inside the source folder")
+	}
+	dockerfile, err := run.src.File(dir, df.Path, "spec.build.dockerfile.path")
+	if err != nil {
+		return fail(PhaseSetup, err, "spec.build.dockerfile.path is relative to the app's folder and stays inside the source folder")
 	}
 	args := []string{"build", "--file", dockerfile, "--tag", tag.String()}
-	if b.network != "" {
-		args = append(args, "--network", b.network)
+	if n := buildNetwork(b.network, spec); n != "" {
+		args = append(args, "--network", n)
 	}
 	keys := make([]string, 0, len(df.Args))
 	for k := range df.Args {

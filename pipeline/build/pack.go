@@ -45,8 +45,10 @@ func WithDockerHost(host string) PackOption {
 	return func(o *packOptions) error { o.dockerHost = host; return nil }
 }
 
-// WithNetwork sets the network the build containers join. Default: host,
-// so that builds reach a registry on the machine's loopback address.
+// WithNetwork sets the network the build containers join, over the
+// platform's build.network. Default: the platform's (empty: the Docker
+// engine's default bridge; builds get the host network only when the
+// platform asks for it).
 func WithNetwork(network string) PackOption {
 	return func(o *packOptions) error {
 		if network == "" {
@@ -75,7 +77,7 @@ func WithPackRegistry(opts ...registry.Option) PackOption {
 // NewPackBuilder returns a PackBuilder with the options applied over the
 // documented defaults.
 func NewPackBuilder(opts ...PackOption) (*PackBuilder, error) {
-	o := packOptions{dockerHost: os.Getenv("DOCKER_HOST"), network: "host", trust: true}
+	o := packOptions{dockerHost: os.Getenv("DOCKER_HOST"), trust: true}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return nil, err
@@ -115,13 +117,13 @@ func (b *PackBuilder) Build(ctx context.Context, spec *Spec) (*Result, error) {
 	err = c.Build(ctx, client.BuildOptions{
 		Image:              tag.String(),
 		Builder:            bld.Image,
-		AppPath:            dir,
+		AppPath:            dir, // resolved inside the source folder (Source)
 		Env:                spec.Request.Spec.Build.Env,
 		Publish:            spec.Publish,
 		PullPolicy:         image.PullNever,
 		TrustBuilder:       func(string) bool { return b.opts.trust },
 		DockerHost:         b.opts.dockerHost,
-		ContainerConfig:    client.ContainerConfig{Network: b.opts.network},
+		ContainerConfig:    client.ContainerConfig{Network: buildNetwork(b.opts.network, spec)},
 		InsecureRegistries: insecure,
 		// -1: build and run as the builder's user (CNB_USER_ID), as the
 		// pack CLI does unless --uid/--gid are given; 0 would make pack
