@@ -200,7 +200,7 @@ An image built from a Dockerfile has no buildpack SBOM: exit status 1.`,
 					return writeJSON(streams.Out, written)
 				}
 				for _, f := range written {
-					fmt.Fprintf(streams.Out, "wrote %s\n", f)
+					fmt.Fprintf(streams.Out, "wrote %s\n", printable(f))
 				}
 				return nil
 			}
@@ -216,8 +216,10 @@ An image built from a Dockerfile has no buildpack SBOM: exit status 1.`,
 	return c
 }
 
+// printSBOM prints the summary; every string from the image goes through
+// printable.
 func printSBOM(w io.Writer, s *supplychain.SBOM) {
-	fmt.Fprintf(w, "%s (%s): %d SBOM documents in layer %s\n", s.Image, s.Digest, len(s.Files), s.Layer)
+	fmt.Fprintf(w, "%s (%s): %d SBOM documents in layer %s\n", printable(s.Image), s.Digest, len(s.Files), s.Layer)
 	for _, f := range s.Files {
 		who := f.Buildpack
 		if who == "" {
@@ -229,9 +231,9 @@ func printSBOM(w io.Writer, s *supplychain.SBOM) {
 		if f.Layer != "" {
 			who += " layer " + f.Layer
 		}
-		fmt.Fprintf(w, "\n%s: %s, %d components (%s)\n", who, f.Format, len(f.Components), f.Path)
+		fmt.Fprintf(w, "\n%s: %s, %d components (%s)\n", printable(who), f.Format, len(f.Components), printable(f.Path))
 		if f.ParseError != "" {
-			fmt.Fprintf(w, "  unreadable: %s\n", f.ParseError)
+			fmt.Fprintf(w, "  unreadable: %s\n", printable(f.ParseError))
 		}
 		for _, comp := range f.Components {
 			line := "  " + comp.Name
@@ -241,7 +243,7 @@ func printSBOM(w io.Writer, s *supplychain.SBOM) {
 			if comp.PURL != "" {
 				line += "  " + comp.PURL
 			}
-			fmt.Fprintln(w, line)
+			fmt.Fprintln(w, printable(line))
 		}
 	}
 }

@@ -35,8 +35,16 @@ const (
 // build), or built by buildpacks that wrote none.
 var ErrNoSBOM = errors.New("no buildpack SBOM")
 
-// maxSBOMFile bounds one SBOM file read from a layer.
-const maxSBOMFile = 64 << 20
+// Bounds on what ReadSBOM reads from an image, so that a small hostile
+// layer (gigabytes of zeros compress to megabytes) cannot exhaust memory:
+// an SBOM layer holding more files, a larger file, or more bytes in all
+// (uncompressed, every entry counted) is refused as soon as the bound is
+// crossed, without reading the rest.
+const (
+	MaxSBOMFiles      = 1024
+	MaxSBOMFileBytes  = 16 << 20
+	MaxSBOMLayerBytes = 128 << 20
+)
 
 // SBOM is the software bill of materials a CNB image carries: the files
 // the buildpacks wrote for their launch layers, which the lifecycle
@@ -154,12 +162,15 @@ func ReadSBOM(ctx context.Context, image string, opts ...registry.Option) (*SBOM
 	if err != nil {
 		return nil, fmt.Errorf("sbom: %s: SBOM layer %s: %w", digest, diffID, err)
 	}
+	if size, err := layer.Size(); err == nil && size > MaxSBOMLayerBytes {
+		return nil, fmt.Errorf("sbom: %s: SBOM layer %s is %d bytes compressed, more than the %d an SBOM layer may have: refusing to read it", digest, diffID, size, MaxSBOMLayerBytes)
+	}
 	rc, err := layer.Uncompressed()
 	if err != nil {
-		return nil, fmt.Errorf("sbom: %s: downloading SBOM layer %s: %w", digest, diffID, err)
+		return nil, fmt.Errorf("sbom: %s: downloading SBOM layer %s: %w", digest, diffID, o.explain(err, digest))
 	}
 	defer rc.Close()
-	files, err := readSBOMLayer(rc, buildpacks)
+	files, err := readSBOMLayer(&cappedReader{r: rc, left: MaxSBOMLayerBytes}, buildpacks)
 	if err != nil {
 		return nil, fmt.Errorf("sbom: %s: SBOM layer %s: %w", digest, diffID, err)
 	}
@@ -180,6 +191,7 @@ func readSBOMLayer(r io.Reader, buildpacks []cnb.BuildpackInfo) ([]SBOMFile, err
 		byEscaped[strings.ReplaceAll(bp.ID, "/", "_")] = bp
 	}
 	var out []SBOMFile
+	seen := map[string]string{} // clean path -> entry name
 	tr := tar.NewReader(r)
 	for {
 		hdr, err := tr.Next()
@@ -201,12 +213,22 @@ func readSBOMLayer(r io.Reader, buildpacks []cnb.BuildpackInfo) ([]SBOMFile, err
 		if !ok {
 			continue
 		}
-		if hdr.Size > maxSBOMFile {
-			return nil, fmt.Errorf("%s: %d bytes, more than the %d an SBOM may have", rel, hdr.Size, maxSBOMFile)
+		if first, dup := seen[rel]; dup {
+			return nil, fmt.Errorf("two entries, %q and %q, are both the file %s: refusing an ambiguous SBOM layer", first, hdr.Name, rel)
 		}
-		data, err := io.ReadAll(io.LimitReader(tr, maxSBOMFile))
+		seen[rel] = hdr.Name
+		if len(out) == MaxSBOMFiles {
+			return nil, fmt.Errorf("more than %d SBOM files: refusing the layer", MaxSBOMFiles)
+		}
+		if hdr.Size > MaxSBOMFileBytes {
+			return nil, fmt.Errorf("%s: %d bytes, more than the %d an SBOM file may have: refusing the layer", rel, hdr.Size, MaxSBOMFileBytes)
+		}
+		data, err := io.ReadAll(io.LimitReader(tr, MaxSBOMFileBytes+1))
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", rel, err)
+		}
+		if len(data) > MaxSBOMFileBytes {
+			return nil, fmt.Errorf("%s: more than the %d bytes an SBOM file may have: refusing the layer", rel, MaxSBOMFileBytes)
 		}
 		f := SBOMFile{Path: rel, Format: format, Data: data}
 		// rel is launch/<bp>/<layer>/file, launch/<bp>/file or launch/file.
@@ -230,6 +252,24 @@ func readSBOMLayer(r io.Reader, buildpacks []cnb.BuildpackInfo) ([]SBOMFile, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// cappedReader fails once more than left bytes were read.
+type cappedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, fmt.Errorf("more than %d bytes uncompressed, more than an SBOM layer may have: refusing the rest", MaxSBOMLayerBytes)
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 // sbomPath returns a tar entry's path below layers/sbom (launch/...), or
@@ -351,21 +391,38 @@ func sbomComponents(format string, data []byte) ([]SBOMComponent, error) {
 
 // WriteFiles writes the SBOM documents under dir with their paths below
 // layers/sbom (dir/launch/<buildpack>/<layer>/sbom.cdx.json, ...), as
-// `pack sbom download` does, and returns the paths written.
+// `pack sbom download` does, and returns the paths written. Nothing is
+// written outside dir, also through links inside it, and two documents
+// with the same path are an error (the second never overwrites the first).
 func (s *SBOM) WriteFiles(dir string) ([]string, error) {
-	var written []string
+	seen := map[string]bool{}
 	for _, f := range s.Files {
 		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
-			return written, fmt.Errorf("sbom: refusing to write %q outside %s", f.Path, dir)
+			return nil, fmt.Errorf("sbom: refusing to write %q outside %s", f.Path, dir)
 		}
-		p := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		if seen[path.Clean(f.Path)] {
+			return nil, fmt.Errorf("sbom: two documents have the path %q: refusing to write either", f.Path)
+		}
+		seen[path.Clean(f.Path)] = true
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("sbom: %w", err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("sbom: %w", err)
+	}
+	defer root.Close()
+	var written []string
+	for _, f := range s.Files {
+		rel := filepath.FromSlash(f.Path)
+		if err := root.MkdirAll(filepath.Dir(rel), 0o755); err != nil {
 			return written, fmt.Errorf("sbom: %w", err)
 		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+		if err := root.WriteFile(rel, f.Data, 0o644); err != nil {
 			return written, fmt.Errorf("sbom: %w", err)
 		}
-		written = append(written, p)
+		written = append(written, filepath.Join(dir, rel))
 	}
 	return written, nil
 }
