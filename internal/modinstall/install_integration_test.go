@@ -46,7 +46,11 @@ func TestInstallAndImportFromAModuleProxy(t *testing.T) {
 	mv := module.Version{Path: modulePath, Version: version}
 	zf, err := os.Create(filepath.Join(dir, version+".zip"))
 	require.NoError(t, err)
-	require.NoError(t, zip.CreateFromVCS(zf, mv, root, "HEAD", ""))
+	tree := t.TempDir() // the committed tree (git archive HEAD): what a tag would publish
+	archive := exec.Command("sh", "-c", `git -C "$0" archive HEAD | tar -x -C "$1"`, root, tree)
+	aout, err := archive.CombinedOutput()
+	require.NoError(t, err, "%s", aout)
+	require.NoError(t, zip.CreateFromDir(zf, mv, tree))
 	require.NoError(t, zf.Close())
 	committed := gitShow(t, root, "HEAD:go.mod")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, version+".mod"), committed, 0o644))
