@@ -280,3 +280,7 @@ func (r *Registry) Get(t testing.TB, ref string) v1.Image {
 	must(t, err)
 	return img
 }
+
+// Anonymous is a keychain with no credentials for any registry (the
+// machine's Docker config is not read).
+var Anonymous authn.Keychain = authn.NewMultiKeychain()

@@ -137,6 +137,9 @@ func (b *PackBuilder) Build(ctx context.Context, spec *Spec) (*Result, error) {
 			hint = "No buildpack recognised the app. " + detectHint(bld.Order)
 			return fail(PhaseDetect, err, hint)
 		}
+		if spec.Publish && (tail.contains("UNAUTHORIZED") || tail.contains("authentication required") || tail.contains("401 Unauthorized")) {
+			hint = fmt.Sprintf("authentication required for %s: run `docker login %s` (or configure a credential helper)", tag.RegistryStr(), tag.RegistryStr())
+		}
 		return fail("", err, hint)
 	}
 	res := &Result{Tag: tag.String(), Published: spec.Publish, BuildType: spec.Request.Spec.Build.Type, Builder: bld.Image}

@@ -172,7 +172,7 @@ type ProvenanceInput struct {
 // (config only): its digest is the subject; for buildpack builds the
 // buildpacks and their versions come from the io.buildpacks.build.metadata
 // label and the run image from io.buildpacks.lifecycle.metadata.
-func NewProvenance(ctx context.Context, image string, in ProvenanceInput, opts ...registry.Option) (*Statement, error) {
+func NewProvenance(ctx context.Context, image string, in ProvenanceInput, opts ...registry.Option) (_ *Statement, err error) {
 	if in.Request == nil {
 		return nil, errors.New("provenance: no request")
 	}
@@ -180,6 +180,7 @@ func NewProvenance(ctx context.Context, image string, in ProvenanceInput, opts .
 	if err != nil {
 		return nil, err
 	}
+	defer func() { err = o.finish(image, err) }()
 	_, digest, err := o.resolve(ctx, image)
 	if err != nil {
 		return nil, fmt.Errorf("provenance: %w", err)
@@ -419,7 +420,7 @@ type AttestResult struct {
 // made with the same key for the same digest is replaced; attestations of
 // other types or keys are kept. The statement's subject must be the
 // image's digest.
-func AttestProvenance(ctx context.Context, image string, st *Statement, key *SigningKey, opts ...registry.Option) (*AttestResult, error) {
+func AttestProvenance(ctx context.Context, image string, st *Statement, key *SigningKey, opts ...registry.Option) (_ *AttestResult, err error) {
 	if key == nil {
 		return nil, errors.New("attest: no signing key")
 	}
@@ -430,6 +431,7 @@ func AttestProvenance(ctx context.Context, image string, st *Statement, key *Sig
 	if err != nil {
 		return nil, err
 	}
+	defer func() { err = o.finish(image, err) }()
 	_, digest, err := o.resolve(ctx, image)
 	if err != nil {
 		return nil, fmt.Errorf("attest: %w", err)
@@ -559,7 +561,7 @@ type ProvenanceResult struct {
 // digest (tags are resolved first, as in Verify), and returns the
 // statement. Failures are *VerificationError. When several verified
 // provenance attestations exist, the one finished last is returned.
-func VerifyProvenance(ctx context.Context, image string, key *VerificationKey, opts ...registry.Option) (*ProvenanceResult, error) {
+func VerifyProvenance(ctx context.Context, image string, key *VerificationKey, opts ...registry.Option) (_ *ProvenanceResult, err error) {
 	if key == nil {
 		return nil, errors.New("provenance: no verification key")
 	}
@@ -567,6 +569,7 @@ func VerifyProvenance(ctx context.Context, image string, key *VerificationKey, o
 	if err != nil {
 		return nil, err
 	}
+	defer func() { err = o.finish(image, err) }()
 	ref, digest, err := o.resolve(ctx, image)
 	if err != nil {
 		return nil, fmt.Errorf("provenance: %w", err)

@@ -118,11 +118,12 @@ func supplyImageLabels(img v1.Image) (map[string]string, error) {
 // io.buildpacks.lifecycle.metadata label and downloads that layer only.
 // An image without that layer (a Dockerfile build) gives an error wrapping
 // ErrNoSBOM.
-func ReadSBOM(ctx context.Context, image string, opts ...registry.Option) (*SBOM, error) {
+func ReadSBOM(ctx context.Context, image string, opts ...registry.Option) (_ *SBOM, err error) {
 	o, err := newSession(opts)
 	if err != nil {
 		return nil, err
 	}
+	defer func() { err = o.finish(image, err) }()
 	_, digest, err := o.resolve(ctx, image)
 	if err != nil {
 		return nil, fmt.Errorf("sbom: %w", err)

@@ -2,6 +2,7 @@ package supplychain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -63,4 +64,21 @@ func (o *session) resolve(ctx context.Context, image string) (name.Reference, na
 		return nil, name.Digest{}, fmt.Errorf("resolving %s to a digest: %w", ref, o.explain(err, ref))
 	}
 	return ref, ref.Context().Digest(desc.Digest.String()), nil
+}
+
+// finish makes a registry's 401 for image the error that says to log in,
+// keeping what the call was doing.
+func (o *session) finish(image string, err error) error {
+	var auth *registry.AuthError
+	if err == nil || errors.As(err, &auth) {
+		return err
+	}
+	ref, perr := o.parse(image)
+	if perr != nil {
+		return err
+	}
+	if explained := o.explain(err, ref); explained != err {
+		return fmt.Errorf("%w (%v)", explained, err)
+	}
+	return err
 }

@@ -41,7 +41,7 @@ type SignResult struct {
 // and the signature is pushed to the repository's sha256-<hex>.sig tag.
 // Nothing is sent to a transparency log. Signing the same digest again
 // with the same key adds no duplicate.
-func Sign(ctx context.Context, image string, key *SigningKey, opts ...registry.Option) (*SignResult, error) {
+func Sign(ctx context.Context, image string, key *SigningKey, opts ...registry.Option) (_ *SignResult, err error) {
 	if key == nil {
 		return nil, errors.New("sign: no signing key")
 	}
@@ -49,6 +49,7 @@ func Sign(ctx context.Context, image string, key *SigningKey, opts ...registry.O
 	if err != nil {
 		return nil, err
 	}
+	defer func() { err = o.finish(image, err) }()
 	_, digest, err := o.resolve(ctx, image)
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)

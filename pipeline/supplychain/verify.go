@@ -111,7 +111,7 @@ func (o *session) checkOpts(ctx context.Context, key *VerificationKey, claims fu
 // was. The signed payload must name the digest (cosign's claim check), so
 // a signature copied from another image fails too. Failures are
 // *VerificationError.
-func Verify(ctx context.Context, image string, key *VerificationKey, opts ...registry.Option) (*VerifyResult, error) {
+func Verify(ctx context.Context, image string, key *VerificationKey, opts ...registry.Option) (_ *VerifyResult, err error) {
 	if key == nil {
 		return nil, errors.New("verify: no verification key")
 	}
@@ -119,6 +119,7 @@ func Verify(ctx context.Context, image string, key *VerificationKey, opts ...reg
 	if err != nil {
 		return nil, err
 	}
+	defer func() { err = o.finish(image, err) }()
 	ref, digest, err := o.resolve(ctx, image)
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
