@@ -4,22 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
-	"log"
-	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
 	"github.com/goldenpath-dev/goldenpath/pipeline/build"
 	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
@@ -66,9 +62,7 @@ func TestLoadBuildKeys(t *testing.T) {
 // is written.
 func TestSecureBuild(t *testing.T) {
 	ctx := context.Background()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	reg := strings.TrimPrefix(srv.URL, "http://")
+	reg := testregistry.New(t).Host
 	img, err := random.Image(256, 1)
 	require.NoError(t, err)
 	tag, err := name.ParseReference(reg + "/apps/dev/sample-go:latest")

@@ -5,16 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -24,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
+	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
 	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
 	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
 )
@@ -86,9 +83,7 @@ func rbAppend(t *testing.T, img v1.Image) v1.Image {
 
 func newRBFleet(t *testing.T, n int) *rbFleet {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	f := &rbFleet{host: strings.TrimPrefix(srv.URL, "http://")}
+	f := &rbFleet{host: testregistry.New(t).Host}
 	f.runRef = f.host + "/goldenpath/run:test"
 	run, err := random.Image(100, 2)
 	require.NoError(t, err)

@@ -5,16 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -26,6 +22,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
+	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
 	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
 	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
@@ -33,9 +30,7 @@ import (
 // scRegistryHost starts an in-process registry and returns host:port.
 func scRegistryHost(t *testing.T) string {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
+	return testregistry.New(t).Host
 }
 
 func scPush(t *testing.T, ref string, img v1.Image) string {

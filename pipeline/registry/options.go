@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -150,13 +151,16 @@ func WithCircuitBreaker(n int) Option {
 	}
 }
 
+// registryHost is host[:port] as image references name registries.
+var registryHost = regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?)(:[0-9]{1,5})?$`)
+
 // WithInsecureRegistries lets the named registries (host or host:port,
 // exactly as in image references) speak plain HTTP. Loopback registries
 // always may (see [PlainHTTP]). Default: none.
 func WithInsecureRegistries(hosts ...string) Option {
 	return func(o *options) error {
 		for _, h := range hosts {
-			if h == "" || h != cleanHost(h) {
+			if !registryHost.MatchString(h) {
 				return fmt.Errorf("WithInsecureRegistries: %q is not a registry host[:port]", h)
 			}
 			o.insecure[h] = true

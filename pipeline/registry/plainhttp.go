@@ -77,7 +77,3 @@ func registryOf(ref string) string {
 	}
 	return host
 }
-
-func cleanHost(h string) string {
-	return strings.ToLower(strings.TrimSpace(strings.TrimSuffix(h, "/")))
-}

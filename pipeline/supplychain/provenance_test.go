@@ -61,7 +61,7 @@ func TestProvenanceStatement(t *testing.T) {
 	assert.Equal(t, strings.TrimPrefix(digest, "sha256:"), st.Subject[0].Digest["sha256"])
 
 	bd := st.Predicate.BuildDefinition
-	assert.Equal(t, supplychain.BuildTypeBuildpack, bd.BuildType)
+	assert.Equal(t, supplychain.SLSABuildTypeBuildpack, bd.BuildType)
 	assert.Equal(t, supplychain.ProvenanceParameters{
 		Request: supplychain.ProvenanceRequest{ID: "APP-0101", Application: "sample-go", Environment: "dev", Owner: "platform-team"},
 		Source:  supplychain.ProvenanceSource{URL: "https://github.com/goldenpath-dev/goldenpath", Branch: "main", SubPath: "examples/apps/go"},
@@ -129,7 +129,7 @@ func TestProvenanceOfDockerfileBuild(t *testing.T) {
 	st, err := supplychain.NewProvenance(context.Background(), tag, supplychain.ProvenanceInput{Request: reqs[0], BuilderImage: "ignored"})
 	require.NoError(t, err)
 	bd := st.Predicate.BuildDefinition
-	assert.Equal(t, supplychain.BuildTypeDockerfile, bd.BuildType)
+	assert.Equal(t, supplychain.SLSABuildTypeDockerfile, bd.BuildType)
 	assert.Equal(t, "dockerfile", bd.ExternalParameters.Build.Type)
 	require.Len(t, bd.ResolvedDependencies, 1, "only the source: no builder, run image or buildpacks")
 	assert.Equal(t, "source", bd.ResolvedDependencies[0].Name)
