@@ -29,11 +29,10 @@ type PackBuilder struct {
 var _ Builder = (*PackBuilder)(nil)
 
 type packOptions struct {
-	dockerHost  string
-	network     string
-	cacheVolume string
-	trust       bool
-	registry    []registry.Option
+	dockerHost string
+	network    string
+	trust      bool
+	registry   []registry.Option
 }
 
 // PackOption configures a PackBuilder.

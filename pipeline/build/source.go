@@ -66,22 +66,15 @@ func (s *Source) Resolve(base, rel, what string) (string, error) {
 
 // Dir is Resolve for a folder.
 func (s *Source) Dir(base, rel, what string) (string, error) {
-	p, err := s.Resolve(base, rel, what)
-	if err != nil {
-		return "", err
-	}
-	info, err := os.Stat(p)
-	if err != nil {
-		return "", fmt.Errorf("%s %q: %w", what, rel, err)
-	}
-	if !info.IsDir() {
-		return "", fmt.Errorf("%s %q: %s is not a folder", what, rel, p)
-	}
-	return p, nil
+	return s.resolveKind(base, rel, what, "a folder", os.FileMode.IsDir)
 }
 
 // File is Resolve for a regular file.
 func (s *Source) File(base, rel, what string) (string, error) {
+	return s.resolveKind(base, rel, what, "a regular file", os.FileMode.IsRegular)
+}
+
+func (s *Source) resolveKind(base, rel, what, kind string, is func(os.FileMode) bool) (string, error) {
 	p, err := s.Resolve(base, rel, what)
 	if err != nil {
 		return "", err
@@ -90,8 +83,8 @@ func (s *Source) File(base, rel, what string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s %q: %w", what, rel, err)
 	}
-	if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("%s %q: %s is not a regular file", what, rel, p)
+	if !is(info.Mode()) {
+		return "", fmt.Errorf("%s %q: %s is not %s", what, rel, p, kind)
 	}
 	return p, nil
 }

@@ -51,15 +51,11 @@ func AttestProvenance(ctx context.Context, image string, st *Statement, key *Sig
 	if st == nil {
 		return nil, errors.New("attest: no statement")
 	}
-	o, err := newSession(opts)
+	o, _, digest, err := open(ctx, "attest", image, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = o.finish(image, err) }()
-	_, digest, err := o.resolve(ctx, image)
-	if err != nil {
-		return nil, fmt.Errorf("attest: %w", err)
-	}
 	hexDigest := strings.TrimPrefix(digest.DigestStr(), "sha256:")
 	matches := false
 	for _, s := range st.Subject {
@@ -189,15 +185,11 @@ func VerifyProvenance(ctx context.Context, image string, key *VerificationKey, o
 	if key == nil {
 		return nil, errors.New("provenance: no verification key")
 	}
-	o, err := newSession(opts)
+	o, ref, digest, err := open(ctx, "provenance", image, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = o.finish(image, err) }()
-	ref, digest, err := o.resolve(ctx, image)
-	if err != nil {
-		return nil, fmt.Errorf("provenance: %w", err)
-	}
 	vr := &VerifyResult{Image: image, Digest: digest.DigestStr(), Reference: digest.String(), KeyID: key.KeyID()}
 	if t, ok := ref.(name.Tag); ok {
 		vr.Tag = t.String()

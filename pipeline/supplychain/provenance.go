@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/pipeline/build"
@@ -167,22 +166,14 @@ func NewProvenance(ctx context.Context, image string, in ProvenanceInput, opts .
 	if in.Request == nil {
 		return nil, errors.New("provenance: no request")
 	}
-	o, err := newSession(opts)
+	o, _, digest, err := open(ctx, "provenance", image, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = o.finish(image, err) }()
-	_, digest, err := o.resolve(ctx, image)
+	_, labels, err := o.labelled(ctx, "provenance", digest)
 	if err != nil {
-		return nil, fmt.Errorf("provenance: %w", err)
-	}
-	img, err := remote.Image(digest, o.remote(ctx)...)
-	if err != nil {
-		return nil, fmt.Errorf("provenance: reading %s: %w", digest, err)
-	}
-	labels, err := supplyImageLabels(img)
-	if err != nil {
-		return nil, fmt.Errorf("provenance: %s: %w", digest, err)
+		return nil, err
 	}
 	var (
 		lmd  *cnb.LifecycleMetadata

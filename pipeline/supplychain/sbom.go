@@ -16,7 +16,6 @@ import (
 	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
 	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // SBOM formats, as named in the lifecycle's file names
@@ -104,37 +103,20 @@ type sbomLayerRef struct {
 	} `json:"sbom,omitempty"`
 }
 
-// supplyImageLabels reads the labels of an image's config.
-func supplyImageLabels(img v1.Image) (map[string]string, error) {
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, fmt.Errorf("reading the image config: %w", err)
-	}
-	return cf.Config.Labels, nil
-}
-
 // ReadSBOM reads the buildpack SBOMs of a CNB image from its registry. It
 // fetches the image's config, finds the SBOM layer named by the
 // io.buildpacks.lifecycle.metadata label and downloads that layer only.
 // An image without that layer (a Dockerfile build) gives an error wrapping
 // ErrNoSBOM.
 func ReadSBOM(ctx context.Context, image string, opts ...registry.Option) (_ *SBOM, err error) {
-	o, err := newSession(opts)
+	o, _, digest, err := open(ctx, "sbom", image, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = o.finish(image, err) }()
-	_, digest, err := o.resolve(ctx, image)
+	img, labels, err := o.labelled(ctx, "sbom", digest)
 	if err != nil {
-		return nil, fmt.Errorf("sbom: %w", err)
-	}
-	img, err := remote.Image(digest, o.remote(ctx)...)
-	if err != nil {
-		return nil, fmt.Errorf("sbom: reading %s: %w", digest, err)
-	}
-	labels, err := supplyImageLabels(img)
-	if err != nil {
-		return nil, fmt.Errorf("sbom: %s: %w", digest, err)
+		return nil, err
 	}
 	raw, ok := labels[cnb.LabelLifecycleMetadata]
 	if !ok || raw == "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	ociremote "github.com/sigstore/cosign/v2/pkg/oci/remote"
 
@@ -81,4 +82,31 @@ func (o *session) finish(image string, err error) error {
 		return fmt.Errorf("%w (%v)", explained, err)
 	}
 	return err
+}
+
+// open starts a supply-chain call (op) on image: the registry session of
+// the call's options and the digest the reference resolves to.
+func open(ctx context.Context, op, image string, opts []registry.Option) (*session, name.Reference, name.Digest, error) {
+	o, err := newSession(opts)
+	if err != nil {
+		return nil, nil, name.Digest{}, err
+	}
+	ref, digest, err := o.resolve(ctx, image)
+	if err != nil {
+		return nil, nil, name.Digest{}, fmt.Errorf("%s: %w", op, o.finish(image, err))
+	}
+	return o, ref, digest, nil
+}
+
+// labelled reads the image at digest and its config's labels.
+func (o *session) labelled(ctx context.Context, op string, digest name.Digest) (v1.Image, map[string]string, error) {
+	img, err := remote.Image(digest, o.remote(ctx)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: reading %s: %w", op, digest, err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %s: reading the image config: %w", op, digest, err)
+	}
+	return img, cf.Config.Labels, nil
 }

@@ -45,15 +45,11 @@ func Sign(ctx context.Context, image string, key *SigningKey, opts ...registry.O
 	if key == nil {
 		return nil, errors.New("sign: no signing key")
 	}
-	o, err := newSession(opts)
+	o, _, digest, err := open(ctx, "sign", image, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = o.finish(image, err) }()
-	_, digest, err := o.resolve(ctx, image)
-	if err != nil {
-		return nil, fmt.Errorf("sign: %w", err)
-	}
 	payload, err := (&sigpayload.Cosign{Image: digest}).MarshalJSON()
 	if err != nil {
 		return nil, fmt.Errorf("sign %s: payload: %w", digest, err)

@@ -115,15 +115,11 @@ func Verify(ctx context.Context, image string, key *VerificationKey, opts ...reg
 	if key == nil {
 		return nil, errors.New("verify: no verification key")
 	}
-	o, err := newSession(opts)
+	o, ref, digest, err := open(ctx, "verify", image, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = o.finish(image, err) }()
-	ref, digest, err := o.resolve(ctx, image)
-	if err != nil {
-		return nil, fmt.Errorf("verify: %w", err)
-	}
 	res := &VerifyResult{Image: image, Digest: digest.DigestStr(), Reference: digest.String(), KeyID: key.KeyID()}
 	if t, ok := ref.(name.Tag); ok {
 		res.Tag = t.String()
