@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
+	"github.com/goldenpath-dev/goldenpath/goldenpath"
 )
 
 // Ship is the golden path of one application in a single call: validate its contract, build source with
