@@ -1,21 +1,15 @@
 package cli_test
 
 import (
-	"archive/tar"
-	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/static"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
 	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
-	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
 )
 
 // Issue 14 item 11: names with escape sequences in an image's SBOM never
@@ -26,23 +20,7 @@ func TestSBOMCommandNeverPrintsEscapes(t *testing.T) {
 	evilPath := "layers/sbom/launch/goldenpath_go/\x1b[31mred/sbom.cdx.json"
 	doc, err := json.Marshal(map[string]any{"bomFormat": "CycloneDX", "components": []map[string]string{{"name": evilName, "version": "1\x1b[0m"}}})
 	require.NoError(t, err)
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	require.NoError(t, tw.WriteHeader(&tar.Header{Name: evilPath, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(doc))}))
-	_, err = tw.Write(doc)
-	require.NoError(t, err)
-	require.NoError(t, tw.Close())
-	layer := static.NewLayer(buf.Bytes(), types.DockerUncompressedLayer)
-	img, err := mutate.AppendLayers(scRandom(t), layer)
-	require.NoError(t, err)
-	diffID, err := layer.DiffID()
-	require.NoError(t, err)
-	cf, err := img.ConfigFile()
-	require.NoError(t, err)
-	cf = cf.DeepCopy()
-	cf.Config.Labels = map[string]string{cnb.LabelLifecycleMetadata: `{"sbom":{"sha":"` + diffID.String() + `"}}`}
-	img, err = mutate.ConfigFile(img, cf)
-	require.NoError(t, err)
+	img := scSBOMImage(t, evilPath, doc, "", "")
 	tag := reg.Host + "/apps/dev/escapes:latest"
 	reg.Push(t, tag, img)
 

@@ -54,12 +54,22 @@ func scRandom(t *testing.T) v1.Image {
 // labels, as a buildpack build makes.
 func scBuildpackImage(t *testing.T) v1.Image {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
 	data, err := os.ReadFile("../../pipeline/supplychain/testdata/app.sbom.cdx.json")
 	require.NoError(t, err)
-	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "layers/sbom/launch/goldenpath_go/app/sbom.cdx.json", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))}))
-	_, err = tw.Write(data)
+	return scSBOMImage(t, "layers/sbom/launch/goldenpath_go/app/sbom.cdx.json", data,
+		`,"runImage":{"topLayer":"sha256:1","reference":"127.0.0.1:5111/goldenpath/run@sha256:`+strings.Repeat("2", 64)+`","image":"127.0.0.1:5111/goldenpath/run:bookworm"}`,
+		`{"buildpacks":[{"id":"goldenpath/go","version":"0.1.0"}],"launcher":{"version":"0.21.0"}}`)
+}
+
+// scSBOMImage is a random image with one SBOM document at path in its SBOM
+// layer; moreLifecycle is added to the lifecycle metadata label's JSON and
+// buildMetadata, when set, is the build metadata label.
+func scSBOMImage(t *testing.T, path string, data []byte, moreLifecycle, buildMetadata string) v1.Image {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	require.NoError(t, tw.WriteHeader(&tar.Header{Name: path, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))}))
+	_, err := tw.Write(data)
 	require.NoError(t, err)
 	require.NoError(t, tw.Close())
 	layer := static.NewLayer(buf.Bytes(), types.DockerUncompressedLayer)
@@ -70,9 +80,9 @@ func scBuildpackImage(t *testing.T) v1.Image {
 	cf, err := img.ConfigFile()
 	require.NoError(t, err)
 	cf = cf.DeepCopy()
-	cf.Config.Labels = map[string]string{
-		cnb.LabelLifecycleMetadata: `{"sbom":{"sha":"` + diffID.String() + `"},"runImage":{"topLayer":"sha256:1","reference":"127.0.0.1:5111/goldenpath/run@sha256:` + strings.Repeat("2", 64) + `","image":"127.0.0.1:5111/goldenpath/run:bookworm"}}`,
-		cnb.LabelBuildMetadata:     `{"buildpacks":[{"id":"goldenpath/go","version":"0.1.0"}],"launcher":{"version":"0.21.0"}}`,
+	cf.Config.Labels = map[string]string{cnb.LabelLifecycleMetadata: `{"sbom":{"sha":"` + diffID.String() + `"}` + moreLifecycle + `}`}
+	if buildMetadata != "" {
+		cf.Config.Labels[cnb.LabelBuildMetadata] = buildMetadata
 	}
 	img, err = mutate.ConfigFile(img, cf)
 	require.NoError(t, err)
