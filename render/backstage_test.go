@@ -89,7 +89,7 @@ func TestBackstageTemplate(t *testing.T) {
 	assert.Equal(t, []any{"dev", "test", "staging", "prod"}, fields["environment"]["enum"])
 	assert.Equal(t, []any{"buildpack", "dockerfile"}, fields["buildType"]["enum"])
 	assert.Equal(t, contract.IDPattern, fields["id"]["pattern"])
-	assert.Equal(t, contract.QuantityPattern, fields["memory"]["pattern"])
+	assert.Equal(t, contract.MemoryPattern, fields["memory"]["pattern"])
 
 	skeleton := string(files["skeleton/${{ values.environment }}/${{ values.application }}.yaml"])
 	for i, values := range []map[string]string{

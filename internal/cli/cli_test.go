@@ -72,7 +72,7 @@ func TestValidateAppliesPlatformPolicy(t *testing.T) {
 	assert.Equal(t, cli.ExitFailure, code)
 	assert.Contains(t, out, "prod.yaml:19:15: spec.runtime.replicas: must be >= 2 in prod")
 	assert.Contains(t, out, "spec.ingress.tls: TLS is required in prod")
-	assert.Contains(t, out, `spec.bindings[0].name: binding "payments-db" is not in the platform's catalogue`)
+	assert.Contains(t, out, `spec.bindings[0].name: binding "payments-db" is not offered to prod`)
 }
 
 func TestSchemaCommand(t *testing.T) {
