@@ -20,6 +20,9 @@ const (
 	ExitOK      = 0 // success; for validate: every document is valid
 	ExitFailure = 1 // the command ran and found problems, or failed
 	ExitUsage   = 2 // the command line was wrong
+	// ExitInterrupted: the command was interrupted (SIGINT or SIGTERM cancel
+	// the context Run is given) and stopped before finishing.
+	ExitInterrupted = 130
 )
 
 // Streams are the standard streams a command uses.
@@ -60,6 +63,10 @@ func Run(ctx context.Context, streams Streams, args []string) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(streams.Err, "goldenpath: interrupted (%v)\n", context.Cause(ctx))
+		return ExitInterrupted
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
