@@ -17,12 +17,7 @@ import (
 // replaced by its new one; each old string must occur exactly once.
 func editPlatform(t *testing.T, edits ...string) string {
 	t.Helper()
-	data := string(contract.DefaultPlatformYAML())
-	for i := 0; i+1 < len(edits); i += 2 {
-		require.Equal(t, 1, strings.Count(data, edits[i]), "edit %q must match once", edits[i])
-		data = strings.Replace(data, edits[i], edits[i+1], 1)
-	}
-	return data
+	return edited(t, string(contract.DefaultPlatformYAML()), edits...)
 }
 
 // Edits of the default platform that are common to the cases.

@@ -33,8 +33,7 @@ const (
 	// CPUPattern is a quantity of cores: millicores or a decimal number of
 	// cores with at most three decimals.
 	CPUPattern = `^(([0-9]+m)|([0-9]+(\.[0-9]{1,3})?)|(\.[0-9]{1,3}))$`
-	// QuantityPattern is Kubernetes' quantity syntax without a sign, for
-	// quantities of other resources.
+	// QuantityPattern is Kubernetes' quantity syntax without a sign.
 	QuantityPattern = `^\+?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`
 )
 
@@ -117,20 +116,6 @@ func (v *validator) cpu(p fieldPath, q Quantity) {
 		v.add(p, fmt.Sprintf("%s is finer than a millicore", s), fmt.Sprintf("Kubernetes counts CPU in millicores: write %dm", max(parsed.MilliValue(), 1)))
 	case !cpuRE.MatchString(s):
 		v.add(p, fmt.Sprintf("%s is not a number of cores", s), "use cores with at most three decimals or whole millicores: 250m, 0.5, 1 or 2")
-	}
-}
-
-// quantity checks a positive quantity of a resource without rules of its own.
-func (v *validator) quantity(p fieldPath, q Quantity) {
-	if q == "" {
-		return
-	}
-	parsed, err := q.Parse()
-	switch {
-	case err != nil || !quantityRE.MatchString(string(q)):
-		v.add(p, fmt.Sprintf("%q is not a Kubernetes quantity", string(q)), "use a number with an optional suffix such as 512Mi, 1Gi, 250m or 1")
-	case parsed.Sign() <= 0:
-		v.add(p, fmt.Sprintf("must be greater than zero, not %s", string(q)), "")
 	}
 }
 

@@ -49,23 +49,27 @@ func NotRegularError(path string, mode fs.FileMode) error {
 	return fmt.Errorf("%s is %s, not a regular file: goldenpath reads contracts from regular files only", path, FileKind(mode))
 }
 
+// fileKinds name the kinds of file that are not regular, most specific
+// first (a character device is a device too).
+var fileKinds = []struct {
+	bit  fs.FileMode
+	name string
+}{
+	{fs.ModeDir, "a folder"},
+	{fs.ModeNamedPipe, "a named pipe (FIFO)"},
+	{fs.ModeSocket, "a socket"},
+	{fs.ModeCharDevice, "a character device"},
+	{fs.ModeDevice, "a device"},
+	{fs.ModeSymlink, "a symbolic link"},
+	{fs.ModeIrregular, "an irregular file"},
+}
+
 // FileKind names the kind of file a mode describes ("a named pipe", ...).
 func FileKind(mode fs.FileMode) string {
-	switch {
-	case mode.IsDir():
-		return "a folder"
-	case mode&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case mode&fs.ModeSocket != 0:
-		return "a socket"
-	case mode&fs.ModeCharDevice != 0:
-		return "a character device"
-	case mode&fs.ModeDevice != 0:
-		return "a device"
-	case mode&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case mode&fs.ModeIrregular != 0:
-		return "an irregular file"
+	for _, k := range fileKinds {
+		if mode&k.bit != 0 {
+			return k.name
+		}
 	}
 	return "a regular file"
 }

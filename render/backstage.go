@@ -70,7 +70,7 @@ func BackstageTemplate(schemaJSON []byte, opts BackstageOptions) (map[string][]b
 			}
 			props[sp.name] = f
 		}
-		return map[string]any{"title": title, "required": stringsToAny(required), "properties": props}, nil
+		return map[string]any{"title": title, "required": anySlice(required), "properties": props}, nil
 	}
 	var pages []any
 	for _, p := range []struct {
@@ -276,14 +276,6 @@ func textField(f map[string]any) map[string]any {
 		f["not"] = controls
 	}
 	return f
-}
-
-func stringsToAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }
 
 // BackstageSkeleton is the contract the template writes, in the Nunjucks
