@@ -236,6 +236,7 @@ func decodeDocument(file string, doc *yaml.Node) (Object, Errors) {
 			d.errs = append(d.errs, e)
 		}
 	}
+	d.ix.freeze()
 	return obj, d.errs
 }
 

@@ -314,7 +314,7 @@ func (v *validator) written(path string) bool {
 	if v.ix == nil {
 		return true
 	}
-	_, ok := v.ix.values[path]
+	_, ok := v.ix.get(path)
 	return ok
 }
 
