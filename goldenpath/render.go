@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
-	"sync"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/render"
+	"golang.org/x/sync/errgroup"
 )
 
 // WithImages pins Deployments to built images by digest. Keys are an
@@ -44,37 +45,6 @@ func ImagePins(args []string) map[string]string {
 	return pins
 }
 
-// LoadRequests loads every request under paths (files or folders) and
-// checks each against the platform's policy. Any problem in any file stops
-// it: the error is a contract.Errors listing them all.
-func LoadRequests(ctx context.Context, paths []string, opts ...Option) ([]*contract.AppDeploymentRequest, error) {
-	o, err := makeOptions(opts)
-	if err != nil {
-		return nil, err
-	}
-	return o.loadRequests(ctx, paths)
-}
-
-func (o *options) loadRequests(ctx context.Context, paths []string) ([]*contract.AppDeploymentRequest, error) {
-	files, err := expandPaths(paths)
-	if err != nil {
-		return nil, err
-	}
-	loaded := make([][]*contract.AppDeploymentRequest, len(files))
-	errs, err := o.admitFiles(ctx, files, func(i int, r *contract.AppDeploymentRequest) { loaded[i] = append(loaded[i], r) })
-	if err != nil {
-		return nil, err
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	var reqs []*contract.AppDeploymentRequest
-	for i := range files {
-		reqs = append(reqs, loaded[i]...)
-	}
-	return reqs, nil
-}
-
 // Render loads the requests under paths and renders each against the
 // platform: kpack Image, Deployment, Service, Ingress, bindings,
 // kustomization.yaml and Argo CD Application, and each environment's root
@@ -105,8 +75,8 @@ func Render(ctx context.Context, paths []string, opts ...Option) ([]render.Objec
 
 // RenderStream renders the requests under paths as one YAML stream to w
 // (what `goldenpath render` prints), request by request in file order,
-// then each environment's root: memory does not grow with the number of
-// requests. Nothing is written when any request has a problem.
+// then each environment's root: memory does not grow with the objects
+// rendered. Nothing is written when any request has a problem.
 func RenderStream(ctx context.Context, paths []string, w io.Writer, opts ...Option) error {
 	o, err := makeOptions(opts)
 	if err != nil {
@@ -153,16 +123,22 @@ func RenderRequests(reqs []*contract.AppDeploymentRequest, opts ...Option) ([]re
 }
 
 func (o *options) renderRequests(reqs []*contract.AppDeploymentRequest) ([]render.Object, error) {
-	seen := map[string]contract.Position{}
+	// The one admission validate uses too: each request's policy and the
+	// rules across the set (one request per application and environment,
+	// hosts, Secrets, folders).
+	if errs := slices.Concat(o.platform.AdmitAll(reqs)...); len(errs) > 0 {
+		errs.Sort()
+		return nil, errs
+	}
+	return o.renderAdmitted(reqs)
+}
+
+// renderAdmitted renders requests AdmitAll admitted.
+func (o *options) renderAdmitted(reqs []*contract.AppDeploymentRequest) ([]render.Object, error) {
 	used := map[string]bool{}
 	images := make([]string, len(reqs))
 	for i, r := range reqs {
 		key := string(r.Environment) + "/" + r.Application
-		if first, dup := seen[key]; dup {
-			return nil, contract.Errors{{Position: r.PositionOf("application"), Path: "application",
-				Message: fmt.Sprintf("application %q in %s is already requested at %s", r.Application, r.Environment, first)}}
-		}
-		seen[key] = r.Origin()
 		for _, k := range []string{key, r.Application} {
 			if img, ok := o.images[k]; ok && images[i] == "" {
 				images[i], used[k] = img, true
@@ -198,30 +174,12 @@ func (o *options) renderRequests(reqs []*contract.AppDeploymentRequest) ([]rende
 
 // parallel calls f(0..n-1) on at most workers goroutines.
 func parallel(n, workers int, f func(i int)) {
-	jobs := make(chan int)
-	go func() {
-		for i := range n {
-			jobs <- i
-		}
-		close(jobs)
-	}()
-	pool(jobs, min(workers, n), f)
-}
-
-// pool calls f with each index jobs gives, on workers goroutines, until
-// jobs is closed.
-func pool(jobs <-chan int, workers int, f func(i int)) {
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				f(i)
-			}
-		}()
+	var g errgroup.Group
+	g.SetLimit(workers)
+	for i := range n {
+		g.Go(func() error { f(i); return nil })
 	}
-	wg.Wait()
+	_ = g.Wait()
 }
 
 // RenderPlatform renders the platform-wide objects (see render.Platform).

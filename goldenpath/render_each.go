@@ -7,20 +7,21 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/render"
+	"golang.org/x/sync/errgroup"
 )
 
 // Rendering many contracts in little memory: a loaded request keeps the
-// position of each of its fields for error messages (about 9 KB), and its
-// rendered objects take ten times that, so 50,000 contracts held at once
-// need gigabytes. renderEach goes over the files twice instead. The first
-// pass loads, validates and admits every request and keeps only its
-// identity (environment/application and where it was found), so that every
-// problem of every file is reported before anything is rendered, and two
-// requests for one application are refused. The second pass loads the
-// files again and renders request by request, handing each request's
-// objects to a sink that writes them out, so memory holds a few files at a
-// time. The cost is a second parse of every file (the page cache makes the
-// second read cheap).
+// positions of its fields for error messages (about 3 KB), and its
+// rendered objects take thirty times that, so 50,000 contracts rendered at
+// once need gigabytes. renderEach goes over the files twice instead. The
+// first pass is validate's: it loads every request and admits the whole
+// set (contract.Platform.AdmitAll: one request per application, hosts,
+// Secrets, folders), so that every problem of every file is reported
+// before anything is rendered; it keeps only each request's identity. The
+// second pass loads the files again and renders request by request,
+// handing each request's objects to a sink that writes them out, so memory
+// holds a few files at a time. The cost is a second parse of every file
+// (the page cache makes the second read cheap).
 
 // requestID is what the first pass keeps of a request.
 type requestID struct {
@@ -42,11 +43,7 @@ type rendered struct {
 // from several goroutines at once. It returns the identities of the
 // requests. Nothing reaches the sink when any request has a problem.
 func (o *options) renderEach(ctx context.Context, paths []string, ordered bool, image func(*contract.AppDeploymentRequest) string, sink func(rendered) error) ([]requestID, error) {
-	files, err := expandPaths(paths)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := o.checkAll(ctx, files)
+	files, ids, err := o.checkAll(ctx, paths)
 	if err != nil {
 		return nil, err
 	}
@@ -103,59 +100,46 @@ func (o *options) renderEach(ctx context.Context, paths []string, ordered bool, 
 	return all, err
 }
 
-// checkAll is the first pass: every problem of every file, and requests
-// for one application in one environment given twice.
-func (o *options) checkAll(ctx context.Context, files []input) ([][]requestID, error) {
-	ids := make([][]requestID, len(files))
-	errs, err := o.admitFiles(ctx, files, func(i int, r *contract.AppDeploymentRequest) {
-		ids[i] = append(ids[i], requestID{env: r.Environment, app: r.Application, at: r.PositionOf("application")})
-	})
+// checkAll is the first pass: validate's load and admission of the whole
+// set. It returns the files holding requests and, per file, the identity
+// of its requests.
+func (o *options) checkAll(ctx context.Context, paths []string) ([]input, [][]requestID, error) {
+	l, err := o.load(ctx, paths)
 	if err != nil {
-		return nil, err
-	}
-	seen := map[string]contract.Position{}
-	for i := range files {
-		for _, id := range ids[i] {
-			if first, dup := seen[id.key()]; dup {
-				errs = append(errs, &contract.FieldError{Position: id.at, Path: "application",
-					Message: fmt.Sprintf("application %q in %s is already requested at %s", id.app, id.env, first)})
-				continue
-			}
-			seen[id.key()] = id.at
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return ids, nil
-}
-
-// admitFiles loads every file, validates its requests and admits them to
-// the platform, calling keep for each request of file i (for different
-// files at once). It returns every problem, in file order.
-func (o *options) admitFiles(ctx context.Context, files []input, keep func(i int, r *contract.AppDeploymentRequest)) (contract.Errors, error) {
-	problems := make([]contract.Errors, len(files))
-	parallel(len(files), o.concurrency, func(i int) {
-		if ctx.Err() != nil {
-			return
-		}
-		objs, _, err := files[i].load()
-		problems[i] = contract.AsErrors(err)
-		for _, obj := range objs {
-			if r, ok := obj.(*contract.AppDeploymentRequest); ok {
-				problems[i] = append(problems[i], o.platform.Admit(r)...)
-				keep(i, r)
-			}
-		}
-	})
-	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var errs contract.Errors
-	for _, p := range problems {
-		errs = append(errs, p...)
+	for _, f := range l.files {
+		errs = append(errs, f.Errors...)
 	}
-	return errs, nil
+	if len(errs) > 0 {
+		return nil, nil, errs
+	}
+	if len(l.reqs) == 0 {
+		return nil, nil, contract.Errors{l.nothingFound(paths, contract.KindAppDeploymentRequest)}
+	}
+	named := map[string]bool{}
+	for _, p := range paths {
+		named[p] = true
+	}
+	var (
+		files []input
+		ids   [][]requestID
+		next  int
+	)
+	for _, f := range l.files {
+		if f.Requests == 0 {
+			continue
+		}
+		fileIDs := make([]requestID, 0, f.Requests)
+		for _, r := range l.reqs[next : next+f.Requests] {
+			fileIDs = append(fileIDs, requestID{env: r.Environment, app: r.Application, at: r.PositionOf("application")})
+		}
+		next += f.Requests
+		files = append(files, input{path: f.Path, walked: !named[f.Path]})
+		ids = append(ids, fileIDs)
+	}
+	return files, ids, nil
 }
 
 // loadFile loads the requests of one file (the second pass).
@@ -204,8 +188,8 @@ func (o *options) explicitImage(r *contract.AppDeploymentRequest) string {
 
 // inOrder runs work(0..n-1) on workers goroutines and consume on their
 // results in index order, holding at most a few results at a time: an
-// index is handed out only once a slot of the window is free, so the one
-// consume waits for is always being worked on.
+// index is started only once a slot of the window is free, and in order,
+// so the one consume waits for is always started.
 func inOrder[T any](n, workers int, work func(int) (T, error), consume func(T) error) error {
 	type result struct {
 		v   T
@@ -217,25 +201,23 @@ func inOrder[T any](n, workers int, work func(int) (T, error), consume func(T) e
 	}
 	window := make(chan struct{}, 2*workers+2)
 	stop := make(chan struct{})
-	jobs := make(chan int)
+	started := make(chan struct{})
+	var g errgroup.Group
+	g.SetLimit(workers)
 	go func() {
-		defer close(jobs)
+		defer close(started)
 		for i := range n {
 			select {
 			case window <- struct{}{}:
 			case <-stop:
 				return
 			}
-			jobs <- i
+			g.Go(func() error {
+				v, err := work(i)
+				slots[i] <- result{v, err}
+				return nil
+			})
 		}
-	}()
-	done := make(chan struct{})
-	go func() {
-		pool(jobs, min(workers, n), func(i int) {
-			v, err := work(i)
-			slots[i] <- result{v, err}
-		})
-		close(done)
 	}()
 	var err error
 	for i := range n {
@@ -249,7 +231,8 @@ func inOrder[T any](n, workers int, work func(int) (T, error), consume func(T) e
 		}
 	}
 	close(stop)
-	<-done
+	<-started
+	_ = g.Wait()
 	return err
 }
 

@@ -98,7 +98,7 @@ func TestRenderOutInsideInput(t *testing.T) {
 	}
 	code, stdout, errOut := run(t, "validate", contracts)
 	require.Equal(t, cli.ExitOK, code, stdout+errOut)
-	assert.Contains(t, stdout, "1 files")
+	assert.Contains(t, stdout, "1 file, 1 valid request")
 
 	code, _, errOut = run(t, "render", "--out", contracts, filepath.Join(contracts, "dev"))
 	assert.Equal(t, cli.ExitUsage, code)
