@@ -191,11 +191,20 @@ func visible(dir string) (string, error) {
 
 // replaceFile writes data to a new file in scratch and renames it to path.
 func replaceFile(path string, data []byte, scratch string) error {
+	return replaceWith(path, scratch, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// replaceWith writes a new file in scratch with write, then renames it to
+// path: path holds the old content or the new, never a part.
+func replaceWith(path, scratch string, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(scratch, "file-*")
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	err = write(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -174,27 +174,9 @@ func (j jsonRecord) record() (record, error) {
 	return rec, nil
 }
 
-// writeIndex writes records as the index file at path, through a new file
-// in scratch renamed into place.
+// writeIndex writes records as the index file at path (see replaceWith).
 func writeIndex(path string, recs []record, scratch string) error {
-	f, err := os.CreateTemp(scratch, "index-*")
-	if err != nil {
-		return err
-	}
-	err = encodeIndex(f, recs)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return replaceWith(path, scratch, func(w io.Writer) error { return encodeIndex(w, recs) })
 }
 
 // sameIndex reports whether the index file at path holds exactly records,
