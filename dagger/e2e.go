@@ -335,7 +335,7 @@ func (k *kube) apply(ctx context.Context, objs []render.Object) error {
 	if err := render.Stream(&stream, objs); err != nil {
 		return err
 	}
-	_, err = k.run(ctx, stream.Bytes(), "apply", "--server-side", "--field-manager=goldenpath-dagger-e2e", "-f", "-")
+	_, err := k.run(ctx, stream.Bytes(), "apply", "--server-side", "--field-manager=goldenpath-dagger-e2e", "-f", "-")
 	return err
 }
 

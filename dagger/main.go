@@ -115,13 +115,23 @@ func (m *Goldenpath) RenderStream(
 	// +optional
 	image []string,
 ) (string, error) {
-	objs, err := m.render(ctx, contracts, platform, image)
+	popt, err := platformOption(ctx, platform)
 	if err != nil {
 		return "", err
 	}
+	dir, err := exportDir(ctx, contracts)
+	if err != nil {
+		return "", err
+	}
+	// The CLI's stream: request by request in file order, then the roots.
 	var out strings.Builder
-	err = render.Stream(&out, objs)
-	return out.String(), err
+	_, err = inDir(dir, func() (struct{}, error) {
+		return struct{}{}, goldenpath.RenderStream(ctx, []string{"."}, &out, popt, goldenpath.WithImages(goldenpath.ImagePins(image)))
+	})
+	if err != nil {
+		return "", renderError(err)
+	}
+	return out.String(), nil
 }
 
 // Schema returns the JSON Schema (draft-07) of a document kind (what `goldenpath schema` prints).
@@ -153,16 +163,21 @@ func (m *Goldenpath) render(ctx context.Context, contracts *dagger.Directory, pl
 		return goldenpath.Render(ctx, []string{"."}, popt, goldenpath.WithImages(pins))
 	})
 	if err != nil {
-		if errs, ok := err.(contract.Errors); ok {
-			var b strings.Builder
-			for _, e := range errs {
-				fmt.Fprintln(&b, e.Error())
-			}
-			return nil, fmt.Errorf("%s%d problems; nothing was rendered", b.String(), len(errs))
-		}
-		return nil, err
+		return nil, renderError(err)
 	}
 	return objs, nil
+}
+
+// renderError lists contract problems as the CLI prints them.
+func renderError(err error) error {
+	if errs, ok := err.(contract.Errors); ok {
+		var b strings.Builder
+		for _, e := range errs {
+			fmt.Fprintln(&b, e.Error())
+		}
+		return fmt.Errorf("%s%d problems; nothing was rendered", b.String(), len(errs))
+	}
+	return err
 }
 
 // platformOption loads the platform file, or the embedded default platform when there is none.
