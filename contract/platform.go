@@ -33,6 +33,11 @@ type Platform struct {
 	// ArgoCD says where Argo CD runs.
 	ArgoCD ArgoCDConfig `json:"argocd,omitempty"`
 
+	// --- build network (issues 17 and 18; types and rules in platform_build_env.go) ---
+
+	// BuildNetwork is how every build reaches its dependencies: the mirrors (Go proxy, npm registry, Maven repository, gem source, Python index), the CA bundles trusted in builds (and, when asked, in app images) and the HTTP proxy. A builder's own buildNetwork overrides it field by field.
+	BuildNetwork BuildNetwork `json:"buildNetwork,omitempty"`
+
 	origin Position
 	ix     *index
 }
@@ -109,6 +114,8 @@ type Builder struct {
 	Buildpacks []string `json:"buildpacks"`
 	// Order is the detection order: one group per language; the first group that detects builds.
 	Order []OrderGroup `json:"order"`
+	// BuildNetwork overrides the platform's buildNetwork for this builder, field by field (see platform_build_env.go).
+	BuildNetwork *BuildNetwork `json:"buildNetwork,omitempty"`
 }
 
 // Stack is a CNB stack: the image apps build in and the image they run on.

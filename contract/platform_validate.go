@@ -124,6 +124,7 @@ func (p *Platform) Validate() Errors {
 			v.subdomain(bp.Child("secret"), t.Secret)
 		}
 	}
+	p.validateBuildNetworks(v)
 	v.errs.Sort()
 	return v.errs
 }
