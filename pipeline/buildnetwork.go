@@ -3,10 +3,12 @@ package pipeline
 import (
 	"bytes"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 )
@@ -46,6 +48,18 @@ func newBuildNetwork(p *contract.Platform, builder string, appEnv map[string]str
 	if len(be.CAFiles) == 0 {
 		return n, nil
 	}
+	var bundles [][]byte
+	for _, file := range be.CAFiles {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("platform buildNetwork.caCertificates: reading CA bundle: %w", err)
+		}
+		bundles = append(bundles, data)
+	}
+	bindings, err := CABindings(bundles)
+	if err != nil {
+		return nil, fmt.Errorf("platform buildNetwork.caCertificates: %w", err)
+	}
 	dir, err := os.MkdirTemp("", "goldenpath-bindings-")
 	if err != nil {
 		return nil, err
@@ -56,19 +70,13 @@ func newBuildNetwork(p *contract.Platform, builder string, appEnv map[string]str
 		n.Close()
 		return nil, err
 	}
-	for i, file := range be.CAFiles {
-		pemData, err := readCABundle(file)
-		if err != nil {
-			n.Close()
-			return nil, fmt.Errorf("platform buildNetwork.caCertificates: %w", err)
-		}
-		name := fmt.Sprintf("goldenpath-ca-%d", i+1)
+	for _, name := range slices.Sorted(maps.Keys(bindings)) {
 		bdir := filepath.Join(dir, name)
 		if err := os.Mkdir(bdir, 0o755); err != nil {
 			n.Close()
 			return nil, err
 		}
-		for f, data := range map[string][]byte{"type": []byte(contract.BindingTypeCA), "provider": []byte("goldenpath"), "ca.pem": pemData} {
+		for f, data := range bindings[name] {
 			if err := os.WriteFile(filepath.Join(bdir, f), data, 0o644); err != nil {
 				n.Close()
 				return nil, err
@@ -79,13 +87,51 @@ func newBuildNetwork(p *contract.Platform, builder string, appEnv map[string]str
 	return n, nil
 }
 
-// readCABundle reads a PEM file and keeps its certificates only (no private
-// key ever reaches a build by mistake).
-func readCABundle(file string) ([]byte, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("reading CA bundle: %w", err)
+// CABindings lays out CA bundles (PEM data) as CNB bindings of type
+// ca-certificates, by binding name (goldenpath-ca-1, ...) then file name
+// (type, provider, ca.pem), as the goldenpath/ca-certificates buildpack
+// reads them below /platform/bindings. Only the certificates of each bundle
+// are kept (never a private key that slipped into the file); a bundle
+// without any is refused. The pack path mounts them; the Dagger module
+// writes them into the creator's /platform (see PlatformFiles).
+func CABindings(bundles [][]byte) (map[string]map[string][]byte, error) {
+	out := map[string]map[string][]byte{}
+	for i, data := range bundles {
+		certs, err := pemCertificates(data)
+		if err != nil {
+			return nil, fmt.Errorf("CA bundle %d: %w", i+1, err)
+		}
+		out[fmt.Sprintf("goldenpath-ca-%d", i+1)] = map[string][]byte{
+			"type": []byte(contract.BindingTypeCA), "provider": []byte("goldenpath"), "ca.pem": certs,
+		}
 	}
+	return out, nil
+}
+
+// PlatformFiles is the CNB platform directory of a build that has no
+// volumes (the Dagger module runs the creator in a container it makes):
+// env/<NAME> for each platform environment variable and
+// bindings/<name>/<file> for the CA bundles, by path relative to /platform.
+func PlatformFiles(env map[string]string, caBundles [][]byte) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for k, v := range env {
+		files["env/"+k] = []byte(v)
+	}
+	bindings, err := CABindings(caBundles)
+	if err != nil {
+		return nil, err
+	}
+	for name, b := range bindings {
+		for f, data := range b {
+			files["bindings/"+name+"/"+f] = data
+		}
+	}
+	return files, nil
+}
+
+// pemCertificates keeps the certificates of PEM data (no private key ever
+// reaches a build by mistake).
+func pemCertificates(data []byte) ([]byte, error) {
 	var out bytes.Buffer
 	rest := data
 	for {
@@ -101,7 +147,7 @@ func readCABundle(file string) ([]byte, error) {
 		}
 	}
 	if out.Len() == 0 {
-		return nil, fmt.Errorf("%s holds no PEM certificate", file)
+		return nil, errors.New("holds no PEM certificate")
 	}
 	return out.Bytes(), nil
 }

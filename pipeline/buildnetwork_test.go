@@ -81,7 +81,7 @@ func TestBuildNetworkRefusesBadCAFiles(t *testing.T) {
 	notPEM := filepath.Join(dir, "not.pem")
 	require.NoError(t, os.WriteFile(notPEM, []byte("hello"), 0o644))
 	_, err := newBuildNetwork(networkPlatform(t, notPEM), "default", nil)
-	assert.ErrorContains(t, err, "platform buildNetwork.caCertificates: "+notPEM+" holds no PEM certificate")
+	assert.ErrorContains(t, err, "platform buildNetwork.caCertificates: CA bundle 1: holds no PEM certificate")
 	_, err = newBuildNetwork(networkPlatform(t, filepath.Join(dir, "missing.pem")), "default", nil)
 	assert.ErrorContains(t, err, "reading CA bundle")
 }
@@ -93,4 +93,18 @@ func TestProxyBuildArgs(t *testing.T) {
 	assert.Equal(t, []string{"--build-arg", "HTTPS_PROXY=http://proxy.corp.example:3128", "--build-arg", "https_proxy=http://proxy.corp.example:3128"},
 		proxyBuildArgs(networkPlatform(t, caFile), "default"))
 	assert.Empty(t, proxyBuildArgs(contract.DefaultPlatform(), "default"))
+}
+
+func TestPlatformFilesForTheCreator(t *testing.T) {
+	cert, key := testCAPEM(t)
+	files, err := PlatformFiles(map[string]string{"GOLDENPATH_MIRROR_GO": "https://goproxy.corp.example"}, [][]byte{append(cert, key...)})
+	require.NoError(t, err)
+	assert.Equal(t, map[string][]byte{
+		"env/GOLDENPATH_MIRROR_GO":           []byte("https://goproxy.corp.example"),
+		"bindings/goldenpath-ca-1/type":     []byte("ca-certificates"),
+		"bindings/goldenpath-ca-1/provider": []byte("goldenpath"),
+		"bindings/goldenpath-ca-1/ca.pem":   cert,
+	}, files)
+	_, err = PlatformFiles(nil, [][]byte{key})
+	assert.ErrorContains(t, err, "CA bundle 1: holds no PEM certificate")
 }

@@ -1,4 +1,4 @@
-// Package buildertest holds the builder's scenario tests (tag integration: every sample language built with
+// Package buildertest holds the builder's scenario tests (tag builder: every sample language built with
 // `goldenpath build` on the local builder through the platform's mirrors, run, rebased, measured) and what they
 // need: a dependency mirror served over HTTPS with a private CA the test makes, from the files of the mirror
 // image (examples/builder/mirror: a Maven repository, a gem source and a Python index made from Debian packages).
