@@ -100,7 +100,7 @@ func TestPlatformFilesForTheCreator(t *testing.T) {
 	files, err := PlatformFiles(map[string]string{"GOLDENPATH_MIRROR_GO": "https://goproxy.corp.example"}, [][]byte{append(cert, key...)})
 	require.NoError(t, err)
 	assert.Equal(t, map[string][]byte{
-		"env/GOLDENPATH_MIRROR_GO":           []byte("https://goproxy.corp.example"),
+		"env/GOLDENPATH_MIRROR_GO":          []byte("https://goproxy.corp.example"),
 		"bindings/goldenpath-ca-1/type":     []byte("ca-certificates"),
 		"bindings/goldenpath-ca-1/provider": []byte("goldenpath"),
 		"bindings/goldenpath-ca-1/ca.pem":   cert,
