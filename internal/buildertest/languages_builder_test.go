@@ -77,20 +77,10 @@ func getenv(k, def string) string {
 func newEnv(t *testing.T) *env {
 	testenv.RequireDocker(t)
 	reg := testenv.Registry(t)
-	root := testenv.RepoRoot(t)
 	e := &env{registry: reg, prefix: fmt.Sprintf("%s/buildpacks-test-%d", reg, time.Now().Unix()),
 		builder: getenv("GOLDENPATH_BUILDER", "goldenpath/builder:bookworm")}
-	mirrorImage := "goldenpath-buildertest/mirror:bookworm"
-	dockerRun(t, 20*time.Minute, "build", "--network", "host", "--build-arg", "BASE_IMAGE="+getenv("GOLDENPATH_BASE_IMAGE", "goldenpath/debian:bookworm"),
-		"-t", mirrorImage, filepath.Join(root, "examples/builder/mirror"))
-	srv := t.TempDir()
-	cid := strings.TrimSpace(dockerRun(t, time.Minute, "create", mirrorImage))
-	t.Cleanup(func() { _ = exec.Command(testenv.Docker, "rm", "-f", cid).Run() })
-	cp := exec.Command(testenv.Docker, "cp", cid+":/srv/.", srv)
-	if out, err := cp.CombinedOutput(); err != nil {
-		t.Fatalf("docker cp: %v\n%s", err, out)
-	}
-	e.mirror = StartMirror(t, srv, "127.0.0.1:0")
+	srv := mirrorFiles(t)
+	e.mirror = StartMirror(t, srv, "127.0.0.1:0", nil)
 
 	// The machine's own CAs (as update-ca-certificates takes them from /usr/local/share/ca-certificates): on this
 	// kind of machine the npm registry is reached through a TLS proxy whose CA only the machine trusts, which is
@@ -156,6 +146,23 @@ buildNetwork:
 	require.NoError(t, err, platform)
 	e.platform = p
 	return e
+}
+
+// mirrorFiles builds the mirror image (Docker's cache makes that quick after the first time) and copies its /srv
+// into a folder of the test.
+func mirrorFiles(t *testing.T) string {
+	t.Helper()
+	mirrorImage := "goldenpath-buildertest/mirror:bookworm"
+	dockerRun(t, 20*time.Minute, "build", "--network", "host", "--build-arg", "BASE_IMAGE="+getenv("GOLDENPATH_BASE_IMAGE", "goldenpath/debian:bookworm"),
+		"-t", mirrorImage, filepath.Join(testenv.RepoRoot(t), "examples/builder/mirror"))
+	srv := t.TempDir()
+	cid := strings.TrimSpace(dockerRun(t, time.Minute, "create", mirrorImage))
+	t.Cleanup(func() { _ = exec.Command(testenv.Docker, "rm", "-f", cid).Run() })
+	cp := exec.Command(testenv.Docker, "cp", cid+":/srv/.", srv)
+	if out, err := cp.CombinedOutput(); err != nil {
+		t.Fatalf("docker cp: %v\n%s", err, out)
+	}
+	return srv
 }
 
 func (e *env) runImage() string {
@@ -300,7 +307,13 @@ func TestLanguages(t *testing.T) {
 // repository: the "patched base image" apps are rebased onto. The shared run image tag is never touched.
 func (e *env) patchedRunImage(t *testing.T) string {
 	t.Helper()
-	base, err := name.ParseReference(e.runImage(), name.Insecure)
+	return pushPatchedImage(t, e.runImage(), e.prefix+"/run:patched")
+}
+
+// pushPatchedImage pushes image plus one layer (/etc/goldenpath-patch, "buildertest <time>") to target.
+func pushPatchedImage(t *testing.T, image, target string) string {
+	t.Helper()
+	base, err := name.ParseReference(image, name.Insecure)
 	require.NoError(t, err)
 	img, err := remote.Image(base)
 	require.NoError(t, err, "the run image %s must be in the registry (hack/setup.sh pushes it)", base)
@@ -315,7 +328,7 @@ func (e *env) patchedRunImage(t *testing.T) string {
 	require.NoError(t, err)
 	patched, err := mutate.Append(img, mutate.Addendum{Layer: layer, History: v1.History{CreatedBy: "buildertest: patch", Comment: "a CVE fix"}})
 	require.NoError(t, err)
-	ref, err := name.ParseReference(e.prefix+"/run:patched", name.Insecure)
+	ref, err := name.ParseReference(target, name.Insecure)
 	require.NoError(t, err)
 	require.NoError(t, remote.Write(ref, patched))
 	return ref.String()

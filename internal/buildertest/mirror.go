@@ -15,6 +15,8 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,8 +45,10 @@ func (m *Mirror) Hits(prefix string) int {
 }
 
 // StartMirror serves dir over HTTPS on listen (host:port; port 0 picks one) with a certificate for host signed
-// by a new CA, until the test ends.
-func StartMirror(t testing.TB, dir, listen string) *Mirror {
+// by a new CA, until the test ends. upstream maps more top-level folders to upstream mirrors this machine reaches
+// (e.g. "npm" to the npm registry): requests below them are forwarded there (the role of an enterprise's
+// proxying repository, for clients such as build pods that cannot resolve the upstream's name).
+func StartMirror(t testing.TB, dir, listen string, upstream map[string]string) *Mirror {
 	t.Helper()
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
@@ -60,12 +64,30 @@ func StartMirror(t testing.TB, dir, listen string) *Mirror {
 		t.Fatal(err)
 	}
 	files := http.FileServer(http.Dir(dir))
+	proxies := map[string]http.Handler{}
+	for prefix, target := range upstream {
+		u, err := url.Parse(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp := httputil.NewSingleHostReverseProxy(u)
+		director := rp.Director
+		rp.Director = func(r *http.Request) {
+			director(r)
+			r.Host = u.Host
+		}
+		proxies[prefix] = http.StripPrefix("/"+prefix, rp)
+	}
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-			files.ServeHTTP(rec, r)
+			top, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+			if h, ok := proxies[top]; ok {
+				h.ServeHTTP(rec, r)
+			} else {
+				files.ServeHTTP(rec, r)
+			}
 			if rec.status == http.StatusOK {
-				top, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 				m.mu.Lock()
 				m.hits[top]++
 				m.mu.Unlock()
