@@ -124,7 +124,7 @@ func TestBuilder(t *testing.T) {
 	})
 
 	t.Run("compile error names the phase", func(t *testing.T) {
-		c, dir := e.app(t, "go-modules")
+		c, dir := e.app(t, "go")
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "broken.go"), []byte("package main\n\nfunc broken() { undefinedThing() }\n"), 0o644))
 		msg := e.buildErr(t, c, dir)
 		assert.Contains(t, msg, "goldenpath/go: compile failed")

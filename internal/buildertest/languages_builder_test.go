@@ -79,6 +79,13 @@ func newEnv(t *testing.T) *env {
 	reg := testenv.Registry(t)
 	e := &env{registry: reg, prefix: fmt.Sprintf("%s/buildpacks-test-%d", reg, time.Now().Unix()),
 		builder: getenv("GOLDENPATH_BUILDER", "goldenpath/builder:bookworm")}
+	// pack keeps each image's cache in volumes named after its repository: the test's own go with it.
+	t.Cleanup(func() {
+		out, _ := exec.Command(testenv.Docker, "volume", "ls", "-q", "--filter", "name="+e.prefix[strings.LastIndex(e.prefix, "/")+1:]+"_").Output()
+		if vols := strings.Fields(string(out)); len(vols) > 0 {
+			_ = exec.Command(testenv.Docker, append([]string{"volume", "rm", "-f"}, vols...)...).Run()
+		}
+	})
 	srv := mirrorFiles(t)
 	e.mirror = StartMirror(t, srv, "127.0.0.1:0", nil)
 
