@@ -100,10 +100,13 @@ func TestLanguagesInCluster(t *testing.T) {
 	gwHost, _, err := net.SplitHostPort(k.gateway)
 	require.NoError(t, err)
 	m := StartMirror(t, mirrorFiles(t), gwHost+":0", map[string]string{
-		"npm":     getenv("GOLDENPATH_TEST_NPM_REGISTRY", "https://registry.npmjs.org/"),
 		"goproxy": getenv("GOLDENPATH_TEST_GOPROXY", "https://proxy.golang.org"),
 	})
+	// npm's own mirror, at the root (npm points registry.npmjs.org tarball URLs at the registry's host only).
+	npm := StartMirror(t, t.TempDir(), gwHost+":0", map[string]string{"": getenv("GOLDENPATH_TEST_NPM_REGISTRY", "https://registry.npmjs.org/")})
 	caPEM, err := os.ReadFile(m.CAFile)
+	require.NoError(t, err)
+	npmCA, err := os.ReadFile(npm.CAFile)
 	require.NoError(t, err)
 
 	// The development builder's images, as pods reach them.
@@ -137,7 +140,7 @@ builders:
 buildNetwork:
   mirrors:
     goProxy: {url: "%[7]s/goproxy"}
-    npmRegistry: {url: "%[7]s/npm/"}
+    npmRegistry: {url: "%[8]s/"}
     mavenRepository: {url: "%[7]s/maven/"}
     gemSource: {url: "%[7]s/gems/"}
     pythonIndex: {url: "%[7]s/pypi/simple/"}
@@ -150,7 +153,7 @@ environments:
     gitops: {repoURL: "https://git.example/gitops"}
 `, prefix, inclusterNamespace,
 		pod("GOLDENPATH_BUILD_IMAGE", "goldenpath/build:bookworm"), pod("GOLDENPATH_RUN_IMAGE", "goldenpath/run:bookworm"),
-		lifecycle, pod("GOLDENPATH_BUILDER", "goldenpath/builder:bookworm"), m.URL)
+		lifecycle, pod("GOLDENPATH_BUILDER", "goldenpath/builder:bookworm"), m.URL, npm.URL)
 	p, err := contract.LoadPlatform("bp-incluster.yaml", []byte(platform))
 	require.NoError(t, err, platform)
 
@@ -165,8 +168,11 @@ environments:
 	})
 	secret, err := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "Secret",
 		"metadata":   map[string]any{"name": "bp-mirror-ca", "namespace": inclusterNamespace},
-		"stringData": map[string]string{"type": contract.BindingTypeCA, "mirror-ca.pem": string(caPEM)}})
+		"stringData": map[string]string{"type": contract.BindingTypeCA, "mirror-ca.pem": string(caPEM), "npm-mirror-ca.pem": string(npmCA)}})
 	require.NoError(t, err)
+	waitFor(t, 5*time.Minute, "namespace "+inclusterNamespace+" of an earlier run to be gone", func() bool {
+		return k.get("get", "namespace", inclusterNamespace, "-o", "jsonpath={.status.phase}") != "Terminating"
+	})
 	k.run(t, []byte(`{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"`+inclusterNamespace+`"}}`), "apply", "-f", "-")
 	k.run(t, []byte(`{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"bp-build","namespace":"`+inclusterNamespace+`"}}`), "apply", "-f", "-")
 	k.run(t, secret, "apply", "-f", "-")
@@ -185,7 +191,11 @@ environments:
 
 	type built struct{ name, latest string }
 	images := map[string]built{} // app -> kpack Image and its latest image (as pods see it)
+	only := os.Getenv("GOLDENPATH_BUILDER_LANGUAGES")
 	for _, l := range languages {
+		if only != "" && !strings.Contains(","+only+",", ","+l.app+",") {
+			continue
+		}
 		t.Run(l.app, func(t *testing.T) {
 			c, dir := (&env{}).app(t, l.app)
 			reqs, err := contract.LoadFile(c)
@@ -234,7 +244,7 @@ environments:
 
 	// A patched run image under the test's own name: kpack rebases every Image when the ClusterStack changes.
 	patched := pushPatchedImage(t, k.local(p.Builders["bp-langs"].Stack.RunImage, reg), k.local(prefix, reg)+"/run:patched")
-	k.run(t, []byte(`{"spec":{"runImage":{"image":"`+strings.Replace(patched, reg, k.gateway, 1)+`"}}}`), "patch", "clusterstack", "bp-langs", "--type=merge", "-p", "-")
+	k.run(t, nil, "patch", "clusterstack", "bp-langs", "--type=merge", "-p", `{"spec":{"runImage":{"image":"`+strings.Replace(patched, reg, k.gateway, 1)+`"}}}`)
 	for _, l := range languages {
 		b, ok := images[l.app]
 		if !ok {

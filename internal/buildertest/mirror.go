@@ -47,7 +47,9 @@ func (m *Mirror) Hits(prefix string) int {
 // StartMirror serves dir over HTTPS on listen (host:port; port 0 picks one) with a certificate for host signed
 // by a new CA, until the test ends. upstream maps more top-level folders to upstream mirrors this machine reaches
 // (e.g. "npm" to the npm registry): requests below them are forwarded there (the role of an enterprise's
-// proxying repository, for clients such as build pods that cannot resolve the upstream's name).
+// proxying repository, for clients such as build pods that cannot resolve the upstream's name). The key ""
+// forwards every request that no other folder takes, path unchanged: npm needs a registry at the root, since it
+// points tarball URLs of registry.npmjs.org at the configured registry's host only.
 func StartMirror(t testing.TB, dir, listen string, upstream map[string]string) *Mirror {
 	t.Helper()
 	host, _, err := net.SplitHostPort(listen)
@@ -76,13 +78,19 @@ func StartMirror(t testing.TB, dir, listen string, upstream map[string]string) *
 			director(r)
 			r.Host = u.Host
 		}
-		proxies[prefix] = http.StripPrefix("/"+prefix, rp)
+		if prefix == "" {
+			proxies[prefix] = rp
+		} else {
+			proxies[prefix] = http.StripPrefix("/"+prefix, rp)
+		}
 	}
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 			top, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-			if h, ok := proxies[top]; ok {
+			if h, ok := proxies[top]; ok && top != "" {
+				h.ServeHTTP(rec, r)
+			} else if h, ok := proxies[""]; ok {
 				h.ServeHTTP(rec, r)
 			} else {
 				files.ServeHTTP(rec, r)

@@ -51,3 +51,22 @@ func TestMirrorServesOverItsOwnCA(t *testing.T) {
 	assert.Equal(t, 1, m.Hits("pypi"), "only successful requests count")
 	assert.Equal(t, 1, m.Hits("npm"))
 }
+
+// A mirror whose root forwards to an upstream, as npm needs.
+func TestMirrorRootUpstream(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "upstream "+r.URL.Path)
+	}))
+	defer up.Close()
+	m := StartMirror(t, t.TempDir(), "127.0.0.1:0", map[string]string{"": up.URL})
+	ca, err := os.ReadFile(m.CAFile)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(ca))
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := c.Get(m.URL + "/ms/-/ms-2.1.3.tgz")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	assert.Equal(t, "upstream /ms/-/ms-2.1.3.tgz", string(body))
+}
