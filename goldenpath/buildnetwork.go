@@ -12,12 +12,14 @@ import (
 // build network on top (mirrors, proxy: see contract.BuildNetwork), and bindings/<name>/<file> for the CA
 // bundles, whose PEM data the caller reads (the platform's caCertificates files name paths on the machine
 // running goldenpath build; a Dagger function gets them as files). Paths are relative to /platform. `goldenpath
-// build` gets the same through pack (platform env and bind-mounted bindings).
+// build` gets the same through pack (platform env and bind-mounted bindings). A nil platform has no build network.
 func BuildPlatformFiles(p *contract.Platform, builder string, appEnv map[string]string, caBundles [][]byte) (map[string][]byte, error) {
 	env := maps.Clone(appEnv)
 	if env == nil {
 		env = map[string]string{}
 	}
-	maps.Copy(env, p.BuildEnvironment(builder).Env)
+	if p != nil {
+		maps.Copy(env, p.BuildEnvironment(builder).Env)
+	}
 	return pipeline.PlatformFiles(env, caBundles)
 }
