@@ -33,6 +33,11 @@ type Platform struct {
 	// ArgoCD says where Argo CD runs.
 	ArgoCD ArgoCDConfig `json:"argocd,omitempty"`
 
+	// --- the in-cluster controller (issue 16; types, defaults and validation in platform_controller.go) ---
+
+	// Controller configures goldenpath's in-cluster controller: its install (rendered by goldenpath platform render when controller.image is set), kpack signing, the verify gate, webhooks, promotion.
+	Controller PlatformController `json:"controller,omitempty"`
+
 	origin Position
 	ix     *index
 }

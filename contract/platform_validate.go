@@ -124,6 +124,7 @@ func (p *Platform) Validate() Errors {
 			v.subdomain(bp.Child("secret"), t.Secret)
 		}
 	}
+	p.Controller.validate(v, fieldPath("controller"))
 	v.errs.Sort()
 	return v.errs
 }
