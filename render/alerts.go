@@ -121,4 +121,3 @@ func prometheusRule(p *contract.Platform) Object {
 		},
 	}
 }
-
