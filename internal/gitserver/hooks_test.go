@@ -142,7 +142,10 @@ func TestBeforePushHolds(t *testing.T) {
 	git(t, work, "init", "--quiet", "--initial-branch=main")
 	git(t, work, "commit", "--quiet", "--allow-empty", "-m", "x")
 	done := make(chan error, 1)
-	go func() { _, err := gitCmd(work, "push", "--quiet", srv.URL+"/app.git", "main").CombinedOutput(); done <- err }()
+	go func() {
+		_, err := gitCmd(work, "push", "--quiet", srv.URL+"/app.git", "main").CombinedOutput()
+		done <- err
+	}()
 	select {
 	case repo := <-held:
 		assert.Equal(t, "app.git", repo)
@@ -163,7 +166,6 @@ func hexHMAC(secret string, body []byte) string {
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
 }
-
 
 func gitCmd(dir string, args ...string) *exec.Cmd {
 	cmd := exec.Command("git", args...)
