@@ -104,7 +104,7 @@ func (r *Repo) Update(ctx context.Context, attempts int, change Change) (Result,
 			return res, err
 		}
 		res.Head = head.String()
-		t := &Tree{fs: r.fs, changed: map[string]bool{}}
+		t := &Tree{fs: r.fs, changed: map[string]bool{}, repo: r.repo, head: head}
 		msg, err := change(t)
 		if err != nil {
 			return res, err
@@ -221,6 +221,13 @@ func (r *Repo) commit(files []string, msg string) (plumbing.Hash, error) {
 	return wt.Commit(msg, &git.CommitOptions{Author: &author})
 }
 
+// SetAuth changes the credentials (taking turns with Update).
+func (r *Repo) SetAuth(a Auth) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Auth = a
+}
+
 // Commits returns the messages of the branch's last n commits, newest
 // first, as of the last fetch (first parents only).
 func (r *Repo) Commits(n int) ([]Commit, error) {
@@ -233,8 +240,16 @@ func (r *Repo) Commits(n int) ([]Commit, error) {
 	if err != nil {
 		return nil, err
 	}
+	return commits(r.repo, ref.Hash(), n)
+}
+
+// Log returns the last n commits of the head the change works on, newest
+// first (first parents only).
+func (t *Tree) Log(n int) ([]Commit, error) { return commits(t.repo, t.head, n) }
+
+func commits(repo *git.Repository, head plumbing.Hash, n int) ([]Commit, error) {
 	var out []Commit
-	c, err := r.repo.CommitObject(ref.Hash())
+	c, err := repo.CommitObject(head)
 	for err == nil && len(out) < n {
 		out = append(out, Commit{Hash: c.Hash.String(), Message: c.Message, When: c.Author.When})
 		if c.NumParents() == 0 {
@@ -259,6 +274,8 @@ type Commit struct {
 type Tree struct {
 	fs      billy.Filesystem
 	changed map[string]bool
+	repo    *git.Repository
+	head    plumbing.Hash
 }
 
 // ReadFile reads a file of the tree (a slash-separated path from the root).
