@@ -145,7 +145,10 @@ spec:
 			return fmt.Errorf("Ready=%q", st)
 		}
 		return nil
-	}, func() string { out, _ := s.c.Kube(ctx, nil, "get", "clusterbuilder", "default", "-o", "yaml"); return string(out) })
+	}, func() string {
+		out, _ := s.c.Kube(ctx, nil, "get", "clusterbuilder", "default", "-o", "yaml")
+		return string(out)
+	})
 	s.figs.add(t, "install: platform render applied -> controller up, builder Ready", time.Since(start))
 	s.startProxy()
 
