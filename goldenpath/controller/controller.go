@@ -12,7 +12,6 @@ import (
 	"github.com/go-logr/logr"
 	kpack "github.com/pivotal/kpack/pkg/apis/build/v1alpha2"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
@@ -162,9 +161,6 @@ func Run(ctx context.Context, cfg Config) error {
 		if err := m.register(cfg.Metrics); err != nil {
 			return err
 		}
-	}
-	if err := reg.Register(collectors.NewGoCollector()); err != nil {
-		return err
 	}
 	c := &core{
 		platform:  p,

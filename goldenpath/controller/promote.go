@@ -141,13 +141,16 @@ type Promoter struct {
 
 	mu      sync.Mutex
 	pending map[contract.Environment]map[string]candidate
+	// decided remembers the Builds this process pinned or refused, for
+	// the moment the informer cache lags behind their annotations.
+	decided map[string]time.Time
 	wake    map[contract.Environment]chan struct{}
 	repos   map[string]*gitops.Repo
 }
 
 func newPromoter(c *core) *Promoter {
 	p := &Promoter{c: c, verifier: newVerifier(c), pending: map[contract.Environment]map[string]candidate{},
-		wake: map[contract.Environment]chan struct{}{}, repos: map[string]*gitops.Repo{}}
+		wake: map[contract.Environment]chan struct{}{}, repos: map[string]*gitops.Repo{}, decided: map[string]time.Time{}}
 	for _, env := range c.platform.EnvironmentNames() {
 		e := contract.Environment(env)
 		p.pending[e] = map[string]candidate{}
@@ -161,6 +164,10 @@ func (p *Promoter) NeedLeaderElection() bool { return true }
 
 func (p *Promoter) offer(c candidate) {
 	p.mu.Lock()
+	if _, done := p.decided[c.Image.Namespace+"/"+c.Build]; done {
+		p.mu.Unlock()
+		return
+	}
 	pend := p.pending[c.App.Env]
 	if old, ok := pend[c.App.Name]; ok && !c.newer(old) {
 		p.mu.Unlock()
@@ -172,6 +179,20 @@ func (p *Promoter) offer(c candidate) {
 	case p.wake[c.App.Env] <- struct{}{}:
 	default:
 	}
+}
+
+// decide remembers that a Build was pinned or refused (for ten minutes:
+// by then the cache has the annotations saying so).
+func (p *Promoter) decide(c candidate) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	for k, t := range p.decided {
+		if now.Sub(t) > 10*time.Minute {
+			delete(p.decided, k)
+		}
+	}
+	p.decided[c.Image.Namespace+"/"+c.Build] = now
 }
 
 // take removes up to n pending candidates of env, oldest build first.
@@ -279,6 +300,8 @@ func (p *Promoter) promote(ctx context.Context, env contract.Environment, batch 
 		}
 		if passed {
 			ok = append(ok, c)
+		} else {
+			p.decide(c)
 		}
 	}
 	if len(ok) == 0 {
@@ -297,6 +320,9 @@ func (p *Promoter) promote(ctx context.Context, env contract.Environment, batch 
 	now := time.Now()
 	for _, o := range pin.outcomes {
 		c := o.candidate
+		if o.result != outcomeNoFolder {
+			p.decide(c)
+		}
 		img := &kpack.Image{}
 		img.Namespace, img.Name, img.UID = c.Image.Namespace, c.Image.Name, c.ImageUID
 		b := &kpack.Build{}
