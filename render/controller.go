@@ -146,6 +146,11 @@ func ControllerObjects(p *contract.Platform) ([]Object, error) {
 			},
 		},
 	})
+	return toObjects(typed)
+}
+
+// toObjects converts typed objects to their plain form.
+func toObjects(typed []pathed) ([]Object, error) {
 	var objs []Object
 	for _, t := range typed {
 		o, err := toObject(t.path, t.typed)

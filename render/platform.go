@@ -53,13 +53,9 @@ func Platform(p *contract.Platform) ([]Object, error) {
 			}},
 		)
 	}
-	var objs []Object
-	for _, t := range typed {
-		o, err := toObject(t.path, t.typed)
-		if err != nil {
-			return nil, err
-		}
-		objs = append(objs, o)
+	objs, err := toObjects(typed)
+	if err != nil {
+		return nil, err
 	}
 	for _, env := range p.EnvironmentNames() {
 		e := contract.Environment(env)

@@ -142,9 +142,9 @@ func TestControllerOnAPIServer(t *testing.T) {
 		got := r.getBuild(b).Annotations
 		assert.Equal(t, "true", got[insight.AnnotationVerified])
 		commit := got[insight.AnnotationPinned]
-		gitRun(t, r.work, "pull", "--quiet", "--ff-only", r.gitops, "main")
-		assert.Equal(t, commit, gitRun(t, r.work, "rev-parse", "HEAD"))
-		msg := gitRun(t, r.work, "log", "-1", "--format=%B")
+		testenv.Git(t, r.work, "pull", "--quiet", "--ff-only", r.gitops, "main")
+		assert.Equal(t, commit, testenv.Git(t, r.work, "rev-parse", "HEAD"))
+		msg := testenv.Git(t, r.work, "log", "-1", "--format=%B")
 		assert.Contains(t, msg, "goldenpath: pin dev/sample-go to build 1 (COMMIT)")
 		data, err := os.ReadFile(filepath.Join(r.work, "dev/sample-go/deployment.yaml"))
 		require.NoError(t, err)
@@ -165,17 +165,17 @@ func TestControllerOnAPIServer(t *testing.T) {
 		})
 		assert.Contains(t, r.events("Pinned"), "pinned dev/sample-go to sha256:")
 		// An older build succeeding late is never pinned over it.
-		head := gitRun(t, r.work, "rev-parse", "HEAD")
+		head := testenv.Git(t, r.work, "rev-parse", "HEAD")
 		old := r.build(0, r.pushImage("dev-0", true), true)
 		time.Sleep(2 * time.Second)
 		assert.Empty(t, r.getBuild(old).Annotations[insight.AnnotationPinned])
-		gitRun(t, r.work, "fetch", "--quiet", r.gitops, "main")
-		assert.Equal(t, head, gitRun(t, r.work, "rev-parse", "FETCH_HEAD"), "nothing pushed for the older build")
+		testenv.Git(t, r.work, "fetch", "--quiet", r.gitops, "main")
+		assert.Equal(t, head, testenv.Git(t, r.work, "rev-parse", "FETCH_HEAD"), "nothing pushed for the older build")
 	})
 
 	t.Run("an unsigned build is refused and not pinned", func(t *testing.T) {
-		gitRun(t, r.work, "pull", "--quiet", "--ff-only", r.gitops, "main")
-		head := gitRun(t, r.work, "rev-parse", "HEAD")
+		testenv.Git(t, r.work, "pull", "--quiet", "--ff-only", r.gitops, "main")
+		head := testenv.Git(t, r.work, "rev-parse", "HEAD")
 		ref := r.pushImage("dev-2", false)
 		b := r.build(2, ref, true)
 		r.wait(func() error {
@@ -189,8 +189,8 @@ func TestControllerOnAPIServer(t *testing.T) {
 		assert.Contains(t, got[insight.AnnotationRefused], pipeline.FailureUnsigned)
 		assert.Empty(t, got[insight.AnnotationPinned])
 		assert.Contains(t, r.events("PromotionRefused"), "the digest is not signed")
-		gitRun(t, r.work, "fetch", "--quiet", r.gitops, "main")
-		assert.Equal(t, head, gitRun(t, r.work, "rev-parse", "FETCH_HEAD"), "nothing pushed")
+		testenv.Git(t, r.work, "fetch", "--quiet", r.gitops, "main")
+		assert.Equal(t, head, testenv.Git(t, r.work, "rev-parse", "FETCH_HEAD"), "nothing pushed")
 		assert.Contains(t, r.scrape(), `goldenpath_promotion_refusals_total{reason="unsigned"} 1`)
 	})
 
@@ -267,16 +267,6 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func gitRun(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "git %v: %s", args, out)
-	return strings.TrimSpace(string(out))
-}
-
 func newRig(t *testing.T, c client.Client) *rig {
 	ctx := context.Background()
 	regSrv := httptest.NewServer(registry.New())
@@ -312,14 +302,14 @@ func newRig(t *testing.T, c client.Client) *rig {
 	files, err := render.Tree(objs)
 	require.NoError(t, err)
 	work := t.TempDir()
-	gitRun(t, work, "init", "--quiet", "--initial-branch=main")
+	testenv.Git(t, work, "init", "--quiet", "--initial-branch=main")
 	for f, data := range files {
 		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(work, f)), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(work, f), data, 0o644))
 	}
-	gitRun(t, work, "add", ".")
-	gitRun(t, work, "commit", "--quiet", "-m", "render")
-	gitRun(t, work, "push", "--quiet", gitSrv.URL+"/gitops.git", "main")
+	testenv.Git(t, work, "add", ".")
+	testenv.Git(t, work, "commit", "--quiet", "-m", "render")
+	testenv.Git(t, work, "push", "--quiet", gitSrv.URL+"/gitops.git", "main")
 
 	for _, ns := range []string{dev.Namespace, "argocd", "ctl-system"} {
 		require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,20 +16,10 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/internal/gitserver"
+	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 	"github.com/goldenpath-dev/goldenpath/pipeline/gitops"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
-
-func runGit(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_TERMINAL_PROMPT=0")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "git %v: %s", args, out)
-	return strings.TrimSpace(string(out))
-}
 
 // gitopsRepo serves a GitOps repository holding the rendered (unpinned)
 // folder of the sample go app for dev, and returns its URL and a clone.
@@ -52,14 +41,14 @@ func gitopsRepo(t *testing.T) (url, work string, p *contract.Platform, a app) {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	work = t.TempDir()
-	runGit(t, work, "init", "--quiet", "--initial-branch=main")
+	testenv.Git(t, work, "init", "--quiet", "--initial-branch=main")
 	for f, data := range files {
 		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(work, f)), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(work, f), data, 0o644))
 	}
-	runGit(t, work, "add", ".")
-	runGit(t, work, "commit", "--quiet", "-m", "render")
-	runGit(t, work, "push", "--quiet", srv.URL+"/gitops.git", "main")
+	testenv.Git(t, work, "add", ".")
+	testenv.Git(t, work, "commit", "--quiet", "-m", "render")
+	testenv.Git(t, work, "push", "--quiet", srv.URL+"/gitops.git", "main")
 	env := reqs[0].Environment
 	return srv.URL + "/gitops.git", work, p, app{Env: env, Name: reqs[0].Application, Cfg: p.Environments[env]}
 }
@@ -84,8 +73,8 @@ func TestPinChangeOrderAndIdempotence(t *testing.T) {
 	require.Len(t, ch.outcomes, 1)
 	assert.Equal(t, outcomePinned, ch.outcomes[0].result)
 
-	runGit(t, work, "pull", "--quiet", "--ff-only", url, "main")
-	msg := runGit(t, work, "log", "-1", "--format=%B")
+	testenv.Git(t, work, "pull", "--quiet", "--ff-only", url, "main")
+	msg := testenv.Git(t, work, "log", "-1", "--format=%B")
 	assert.Contains(t, msg, "goldenpath: pin dev/sample-go to build 3 (COMMIT)")
 	assert.Contains(t, msg, "kpack build /sample-go-build-3 (reasons: COMMIT; revision abc123)")
 	assert.Contains(t, msg, "Goldenpath-Pin: dev/sample-go build=sample-go-build-3 number=3 image-uid=uid-1 digest=sha256:"+strings.Repeat("a", 64))
@@ -118,8 +107,8 @@ func TestPinChangeOrderAndIdempotence(t *testing.T) {
 	res, err = repo.Update(ctx, 3, ch.apply)
 	require.NoError(t, err)
 	assert.NotEmpty(t, res.Commit)
-	runGit(t, work, "pull", "--quiet", "--ff-only", url, "main")
-	assert.Equal(t, "3", runGit(t, work, "rev-list", "--count", "HEAD"), "render + two pins")
+	testenv.Git(t, work, "pull", "--quiet", "--ff-only", url, "main")
+	assert.Equal(t, "3", testenv.Git(t, work, "rev-list", "--count", "HEAD"), "render + two pins")
 }
 
 func TestPinChangeNoFolder(t *testing.T) {

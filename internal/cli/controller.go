@@ -8,17 +8,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/controller"
 )
 
 func newControllerCommand(streams Streams) *cobra.Command {
 	var (
-		pf         platformFlag
-		kubeconfig string
-		cfg        controller.Config
-		logFormat  string
+		cf        clusterFlags
+		cfg       controller.Config
+		logFormat string
 	)
 	c := &cobra.Command{
 		Use:   "controller --platform FILE",
@@ -46,7 +43,7 @@ Exit status: 0 when stopped by a signal, 1 on failure, 2 on usage errors.`,
 		Example: `  goldenpath controller --platform /etc/goldenpath/platform.yaml
   goldenpath controller --platform platform.yaml --kubeconfig ~/.kube/config --no-leader-election`,
 		RunE: func(c *cobra.Command, args []string) error {
-			if pf.path == "" {
+			if cf.pf.path == "" {
 				return usageErrorf("--platform is required: the controller serves one platform")
 			}
 			var h slog.Handler
@@ -58,11 +55,7 @@ Exit status: 0 when stopped by a signal, 1 on failure, 2 on usage errors.`,
 			default:
 				return usageErrorf("unknown log format %q (use json or text)", logFormat)
 			}
-			p, err := goldenpath.LoadPlatformFile(pf.path)
-			if err != nil {
-				return &exitError{code: ExitUsage, err: err}
-			}
-			kube, err := cluster.KubeConfig(kubeconfig)
+			p, kube, err := cf.load()
 			if err != nil {
 				return err
 			}
@@ -75,9 +68,8 @@ Exit status: 0 when stopped by a signal, 1 on failure, 2 on usage errors.`,
 			return controller.Run(ctx, cfg)
 		},
 	}
-	pf.add(c)
+	cf.add(c)
 	f := c.Flags()
-	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: in a pod its service account, else $KUBECONFIG or ~/.kube/config)")
 	f.StringVar(&cfg.Namespace, "namespace", "", "namespace the controller runs in (default: $POD_NAMESPACE, else the platform's controller.namespace)")
 	f.StringVar(&cfg.WebhookAddr, "webhook-addr", "", "listen address of the git webhook receiver (default :8080; - for none)")
 	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "listen address of /metrics (default :9090; - for none)")

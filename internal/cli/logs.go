@@ -3,15 +3,13 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/goldenpath-dev/goldenpath/goldenpath"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
 )
 
 func newLogsCommand(streams Streams) *cobra.Command {
 	var (
-		pf         platformFlag
-		kubeconfig string
-		req        cluster.LogsRequest
+		cf  clusterFlags
+		req cluster.LogsRequest
 	)
 	c := &cobra.Command{
 		Use:   "logs APP [--build N] [-f]",
@@ -31,22 +29,18 @@ Exit status: 0 on success, 1 on failure, 2 on usage errors.`,
 			if req.Build < 0 {
 				return usageErrorf("--build %d: build numbers start at 1", req.Build)
 			}
-			p, err := goldenpath.LoadPlatformFile(pf.path)
-			if err != nil {
-				return &exitError{code: ExitUsage, err: err}
-			}
-			if req.Kube, err = cluster.KubeConfig(kubeconfig); err != nil {
+			var err error
+			if req.Platform, req.Kube, err = cf.load(); err != nil {
 				return err
 			}
-			req.Platform, req.Application = p, args[0]
+			req.Application = args[0]
 			return cluster.Logs(c.Context(), req, streams.Out)
 		},
 	}
-	pf.add(c)
+	cf.add(c)
 	f := c.Flags()
 	f.Int64Var(&req.Build, "build", 0, "build number (default: the latest build)")
 	f.BoolVarP(&req.Follow, "follow", "f", false, "wait for the build and stream its logs until it ends")
 	f.StringVar(&req.Environment, "environment", "", "environment, when the application is built in several")
-	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: in a pod its service account, else $KUBECONFIG or ~/.kube/config)")
 	return c
 }

@@ -7,16 +7,40 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
 
+	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
 )
 
+// clusterFlags are --platform and --kubeconfig of the commands that read
+// the cluster.
+type clusterFlags struct {
+	pf         platformFlag
+	kubeconfig string
+}
+
+func (f *clusterFlags) add(c *cobra.Command) {
+	f.pf.add(c)
+	c.Flags().StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: in a pod its service account, else $KUBECONFIG or ~/.kube/config)")
+}
+
+// load reads the platform (a usage error when it is wrong) and the cluster
+// configuration.
+func (f *clusterFlags) load() (*contract.Platform, *rest.Config, error) {
+	p, err := goldenpath.LoadPlatformFile(f.pf.path)
+	if err != nil {
+		return nil, nil, &exitError{code: ExitUsage, err: err}
+	}
+	kube, err := cluster.KubeConfig(f.kubeconfig)
+	return p, kube, err
+}
+
 func newStatusCommand(streams Streams) *cobra.Command {
 	var (
-		pf         platformFlag
-		of         outputFlag
-		kubeconfig string
+		cf clusterFlags
+		of outputFlag
 	)
 	c := &cobra.Command{
 		Use:   "status [APP...]",
@@ -38,11 +62,7 @@ Exit status: 0 on success (whatever the builds' results), 1 on failure
 			if err := of.check(); err != nil {
 				return err
 			}
-			p, err := goldenpath.LoadPlatformFile(pf.path)
-			if err != nil {
-				return &exitError{code: ExitUsage, err: err}
-			}
-			kube, err := cluster.KubeConfig(kubeconfig)
+			p, kube, err := cf.load()
 			if err != nil {
 				return err
 			}
@@ -60,9 +80,8 @@ Exit status: 0 on success (whatever the builds' results), 1 on failure
 			return err
 		},
 	}
-	pf.add(c)
+	cf.add(c)
 	of.add(c)
-	c.Flags().StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: in a pod its service account, else $KUBECONFIG or ~/.kube/config)")
 	return c
 }
 

@@ -241,16 +241,6 @@ func (g *gitRig) init(name string) {
 }
 
 // git runs git in dir with a fixed identity.
-func git(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=ctl-scenario", "GIT_AUTHOR_EMAIL=ctl@goldenpath.invalid",
-		"GIT_COMMITTER_NAME=ctl-scenario", "GIT_COMMITTER_EMAIL=ctl@goldenpath.invalid", "GIT_TERMINAL_PROMPT=0")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "git %v: %s", args, out)
-	return strings.TrimSpace(string(out))
-}
 
 // figures collects the measured times, printed at the end and written to
 // $GOLDENPATH_CACHE/incluster/controller-figures.txt.

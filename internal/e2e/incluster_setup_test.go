@@ -166,10 +166,10 @@ spec:
 	gitops := filepath.Join(work, "gitops")
 	_, err = s.goldenpath("render", "--platform", s.platform, "--out", gitops, contracts)
 	require.NoError(t, err)
-	git(t, gitops, "init", "--quiet", "--initial-branch=main")
-	git(t, gitops, "add", "-A")
-	git(t, gitops, "commit", "--quiet", "-m", "the sample apps, as their contracts say")
-	git(t, gitops, "push", "--quiet", s.git.hostURL+"/"+gitopsRepo+".git", "main")
+	testenv.Git(t, gitops, "init", "--quiet", "--initial-branch=main")
+	testenv.Git(t, gitops, "add", "-A")
+	testenv.Git(t, gitops, "commit", "--quiet", "-m", "the sample apps, as their contracts say")
+	testenv.Git(t, gitops, "push", "--quiet", s.git.hostURL+"/"+gitopsRepo+".git", "main")
 	var applications []string
 	for _, a := range append(append([]*sampleApp{}, apps...), unsigned) {
 		applications = append(applications, filepath.Join(gitops, "argocd", a.env, a.app+".yaml"))
@@ -226,10 +226,10 @@ func (s *scenario) pushSource(lang, app, env, ns string) *sampleApp {
 	cp := exec.Command("cp", "-r", filepath.Join(s.root, "examples", "apps", lang), filepath.Join(a.src, "examples", "apps", lang))
 	out, err := cp.CombinedOutput()
 	require.NoError(s.t, err, "%s", out)
-	git(s.t, a.src, "init", "--quiet", "--initial-branch=main")
-	git(s.t, a.src, "add", "-A")
-	git(s.t, a.src, "commit", "--quiet", "-m", "sample "+lang+" app")
-	git(s.t, a.src, "push", "--quiet", s.git.hostURL+"/"+a.repo+".git", "main")
+	testenv.Git(s.t, a.src, "init", "--quiet", "--initial-branch=main")
+	testenv.Git(s.t, a.src, "add", "-A")
+	testenv.Git(s.t, a.src, "commit", "--quiet", "-m", "sample "+lang+" app")
+	testenv.Git(s.t, a.src, "push", "--quiet", s.git.hostURL+"/"+a.repo+".git", "main")
 	return a
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/controller"
+	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
@@ -78,7 +79,7 @@ func TestGoldenPathRunsByItself(t *testing.T) {
 			}
 		}
 		// Each pin commit names the app, build, reasons and digest.
-		msg := git(t, s.gitopsClone(), "log", "-1", "--format=%B")
+		msg := testenv.Git(t, s.gitopsClone(), "log", "-1", "--format=%B")
 		assert.Regexp(t, `goldenpath: pin dev/ctl-\w+ to build \d+ \(COMMIT\)`, msg)
 		assert.Contains(t, msg, "Goldenpath-Pin: dev/ctl-")
 	})
@@ -116,8 +117,8 @@ func TestGoldenPathRunsByItself(t *testing.T) {
 		broken := strings.Replace(string(good), "mux := http.NewServeMux()", "mux := http.NewServeMux()\n\t_ = brokenOnPurpose", 1)
 		require.NoError(t, os.WriteFile(main, []byte(broken), 0o644))
 		oldBuild := s.kubectl("-n", a.ns, "get", "image.kpack.io", a.app, "-o", "jsonpath={.status.latestBuildRef}")
-		git(t, a.src, "commit", "--quiet", "-am", "a broken commit")
-		git(t, a.src, "push", "--quiet", s.git.hostURL+"/"+a.repo+".git", "main")
+		testenv.Git(t, a.src, "commit", "--quiet", "-am", "a broken commit")
+		testenv.Git(t, a.src, "push", "--quiet", s.git.hostURL+"/"+a.repo+".git", "main")
 		var build string
 		var podEnded time.Time
 		s.eventually(10*time.Minute, "the broken build's pod ends", func() error {
@@ -172,8 +173,8 @@ func TestGoldenPathRunsByItself(t *testing.T) {
 		s.saveMetrics("metrics-build-failed.txt", m)
 		// The fix: the app serves again, still the last good version meanwhile.
 		require.NoError(t, os.WriteFile(main, good, 0o644))
-		git(t, a.src, "commit", "--quiet", "-am", "fix the build")
-		git(t, a.src, "push", "--quiet", s.git.hostURL+"/"+a.repo+".git", "main")
+		testenv.Git(t, a.src, "commit", "--quiet", "-am", "fix the build")
+		testenv.Git(t, a.src, "push", "--quiet", s.git.hostURL+"/"+a.repo+".git", "main")
 		s.pushChange(a, "after the fix", true)
 		s.waitAnswer(a, a.answer, 10*time.Minute)
 		assert.Contains(t, s.metrics(), fmt.Sprintf(`kpack_build_status{image=%q,namespace=%q,status="succeeded"} 1`, a.app, a.ns))
@@ -280,9 +281,9 @@ func (s *scenario) pushChange(a *sampleApp, why string, push bool) {
 	}))
 	require.NotZero(s.t, n, "no file of %s says %q", dir, a.answer)
 	a.answer = next
-	git(s.t, a.src, "commit", "--quiet", "-am", why)
+	testenv.Git(s.t, a.src, "commit", "--quiet", "-am", why)
 	if push {
-		git(s.t, a.src, "push", "--quiet", s.git.hostURL+"/"+a.repo+".git", "main")
+		testenv.Git(s.t, a.src, "push", "--quiet", s.git.hostURL+"/"+a.repo+".git", "main")
 	}
 }
 
@@ -323,7 +324,7 @@ func (s *scenario) controllerLogs() string {
 // returns its folder.
 func (s *scenario) gitopsClone() string {
 	dir := filepath.Join(s.work, "gitops")
-	git(s.t, dir, "pull", "--quiet", "--ff-only", s.git.hostURL+"/"+gitopsRepo+".git", "main")
+	testenv.Git(s.t, dir, "pull", "--quiet", "--ff-only", s.git.hostURL+"/"+gitopsRepo+".git", "main")
 	return dir
 }
 
@@ -335,7 +336,7 @@ func (s *scenario) gitopsFile(name string) []byte {
 
 // pinCommits counts the commits pinning a build of the app.
 func (s *scenario) pinCommits(a *sampleApp, build string) int {
-	log := git(s.t, s.gitopsClone(), "log", "--format=%B")
+	log := testenv.Git(s.t, s.gitopsClone(), "log", "--format=%B")
 	return strings.Count(log, fmt.Sprintf("Goldenpath-Pin: %s/%s build=%s ", a.env, a.app, build))
 }
 

@@ -6,27 +6,15 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/internal/gitserver"
+	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 )
-
-func gitc(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_TERMINAL_PROMPT=0")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "git %v: %s", args, out)
-	return strings.TrimSpace(string(out))
-}
 
 // server is a real git server (git http-backend) with one repository,
 // gitops.git, holding dev/app/deployment.yaml; pushes need user u,
@@ -43,13 +31,13 @@ func server(t *testing.T, opts gitserver.Options) (repoURL, authURL string, s *g
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)
 	work := t.TempDir()
-	gitc(t, work, "init", "--quiet", "--initial-branch=main")
+	testenv.Git(t, work, "init", "--quiet", "--initial-branch=main")
 	require.NoError(t, os.MkdirAll(filepath.Join(work, "dev/app"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(work, "dev/app/deployment.yaml"), []byte("image: v1\n"), 0o644))
-	gitc(t, work, "add", ".")
-	gitc(t, work, "commit", "--quiet", "-m", "first")
+	testenv.Git(t, work, "add", ".")
+	testenv.Git(t, work, "commit", "--quiet", "-m", "first")
 	authURL = "http://u:p@" + u.Host + "/gitops.git"
-	gitc(t, work, "push", "--quiet", authURL, "main")
+	testenv.Git(t, work, "push", "--quiet", authURL, "main")
 	return srv.URL + "/gitops.git", authURL, s
 }
 
@@ -73,9 +61,9 @@ func TestUpdateCommitsAndPushes(t *testing.T) {
 	assert.Equal(t, 1, res.Attempts)
 
 	clone := filepath.Join(t.TempDir(), "c")
-	gitc(t, t.TempDir(), "clone", "--quiet", authURL, clone)
-	assert.Equal(t, res.Commit, gitc(t, clone, "rev-parse", "HEAD"))
-	assert.Equal(t, "pin v2", gitc(t, clone, "log", "-1", "--format=%s"))
+	testenv.Git(t, t.TempDir(), "clone", "--quiet", authURL, clone)
+	assert.Equal(t, res.Commit, testenv.Git(t, clone, "rev-parse", "HEAD"))
+	assert.Equal(t, "pin v2", testenv.Git(t, clone, "log", "-1", "--format=%s"))
 	data, _ := os.ReadFile(filepath.Join(clone, "dev/app/deployment.yaml"))
 	assert.Equal(t, "image: v2\n", string(data))
 
@@ -84,8 +72,8 @@ func TestUpdateCommitsAndPushes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, again.Commit)
 	assert.Equal(t, res.Commit, again.Head)
-	gitc(t, clone, "fetch", "--quiet")
-	assert.Equal(t, "2", gitc(t, clone, "rev-list", "--count", "origin/main"))
+	testenv.Git(t, clone, "fetch", "--quiet")
+	assert.Equal(t, "2", testenv.Git(t, clone, "rev-list", "--count", "origin/main"))
 
 	commits, err := r.Commits(10)
 	require.NoError(t, err)
@@ -98,7 +86,7 @@ func TestUpdateCommitsAndPushes(t *testing.T) {
 func TestUpdateRetriesOnTheNewHead(t *testing.T) {
 	repoURL, authURL, _ := server(t, gitserver.Options{})
 	other := filepath.Join(t.TempDir(), "o")
-	gitc(t, t.TempDir(), "clone", "--quiet", authURL, other)
+	testenv.Git(t, t.TempDir(), "clone", "--quiet", authURL, other)
 	r := &Repo{URL: repoURL, Auth: Auth{Username: "u", Password: "p"}}
 	calls := 0
 	res, err := r.Update(context.Background(), 3, func(tr *Tree) (string, error) {
@@ -106,17 +94,17 @@ func TestUpdateRetriesOnTheNewHead(t *testing.T) {
 		if calls == 1 {
 			// a concurrent push lands after our fetch
 			require.NoError(t, os.WriteFile(filepath.Join(other, "README"), []byte("x\n"), 0o644))
-			gitc(t, other, "add", ".")
-			gitc(t, other, "commit", "--quiet", "-m", "concurrent")
-			gitc(t, other, "push", "--quiet", "origin", "main")
+			testenv.Git(t, other, "add", ".")
+			testenv.Git(t, other, "commit", "--quiet", "-m", "concurrent")
+			testenv.Git(t, other, "push", "--quiet", "origin", "main")
 		}
 		return setImage("v3")(tr)
 	})
 	require.NoError(t, err)
 	assert.Equal(t, 2, res.Attempts)
 	assert.Equal(t, 2, calls)
-	gitc(t, other, "pull", "--quiet", "--ff-only")
-	assert.Equal(t, "pin v3\nconcurrent\nfirst", gitc(t, other, "log", "--format=%s"))
+	testenv.Git(t, other, "pull", "--quiet", "--ff-only")
+	assert.Equal(t, "pin v3\nconcurrent\nfirst", testenv.Git(t, other, "log", "--format=%s"))
 	assert.FileExists(t, filepath.Join(other, "README"))
 }
 
@@ -147,12 +135,12 @@ func TestUpdateServerDown(t *testing.T) {
 	require.NoError(t, err)
 	srv := httptest.NewServer(s)
 	work := t.TempDir()
-	gitc(t, work, "init", "--quiet", "--initial-branch=main")
+	testenv.Git(t, work, "init", "--quiet", "--initial-branch=main")
 	require.NoError(t, os.MkdirAll(filepath.Join(work, "dev/app"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(work, "dev/app/deployment.yaml"), []byte("image: v1\n"), 0o644))
-	gitc(t, work, "add", ".")
-	gitc(t, work, "commit", "--quiet", "-m", "first")
-	gitc(t, work, "push", "--quiet", srv.URL+"/gitops.git", "main")
+	testenv.Git(t, work, "add", ".")
+	testenv.Git(t, work, "commit", "--quiet", "-m", "first")
+	testenv.Git(t, work, "push", "--quiet", srv.URL+"/gitops.git", "main")
 	r := &Repo{URL: srv.URL + "/gitops.git"}
 	_, err = r.Head(context.Background())
 	require.NoError(t, err)
@@ -177,8 +165,8 @@ func TestUpdateServerDown(t *testing.T) {
 }
 
 func countRemote(t *testing.T, dir, u string) string {
-	gitc(t, dir, "fetch", "--quiet", u, "main")
-	return gitc(t, dir, "rev-list", "--count", "FETCH_HEAD")
+	testenv.Git(t, dir, "fetch", "--quiet", u, "main")
+	return testenv.Git(t, dir, "rev-list", "--count", "FETCH_HEAD")
 }
 
 func netListen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
