@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
 
+	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
@@ -22,11 +23,7 @@ func promtool(t *testing.T) string {
 	if p := os.Getenv("GOLDENPATH_PROMTOOL"); p != "" {
 		return p
 	}
-	cache := os.Getenv("GOLDENPATH_CACHE")
-	if cache == "" {
-		cache = "/var/cache/goldenpath"
-	}
-	matches, _ := filepath.Glob(filepath.Join(cache, "promtool", "v*", "promtool"))
+	matches, _ := filepath.Glob(filepath.Join(testenv.Cache(), "promtool", "v*", "promtool"))
 	if len(matches) == 0 {
 		t.Fatal("no promtool: run `bash hack/controller/build-promtool.sh` (builds it from the prometheus module)")
 	}

@@ -34,7 +34,7 @@ func PinDeployment(deploymentYAML []byte, image string) ([]byte, error) {
 	m := meta(obj)
 	ann, _ := m["annotations"].(map[string]any)
 	if ann == nil || ann[ImageSourceAnnotation] == nil {
-		return nil, fmt.Errorf("Deployment %s was not rendered by goldenpath (no %s annotation)", o.Name(), ImageSourceAnnotation)
+		return nil, fmt.Errorf("the Deployment %s was not rendered by goldenpath (no %s annotation)", o.Name(), ImageSourceAnnotation)
 	}
 	spec, _ := obj["spec"].(map[string]any)
 	tmpl, _ := spec["template"].(map[string]any)
@@ -47,7 +47,7 @@ func PinDeployment(deploymentYAML []byte, image string) ([]byte, error) {
 		}
 	}
 	if app == nil {
-		return nil, fmt.Errorf("Deployment %s has no container named app", o.Name())
+		return nil, fmt.Errorf("the Deployment %s has no container named app", o.Name())
 	}
 	app["image"] = d.String()
 	app["imagePullPolicy"] = "IfNotPresent"

@@ -1,6 +1,6 @@
 //go:build envtest
 
-package controller_test
+package controller
 
 import (
 	"context"
@@ -33,8 +33,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/goldenpath/controller"
-	"github.com/goldenpath-dev/goldenpath/internal/gitserver"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 	"github.com/goldenpath-dev/goldenpath/pipeline"
 	"github.com/goldenpath-dev/goldenpath/pipeline/insight"
@@ -46,10 +44,7 @@ func assets(t *testing.T) string {
 	if d := os.Getenv("KUBEBUILDER_ASSETS"); d != "" {
 		return d
 	}
-	cache := os.Getenv("GOLDENPATH_CACHE")
-	if cache == "" {
-		cache = "/var/cache/goldenpath"
-	}
+	cache := testenv.Cache()
 	dirs, _ := filepath.Glob(filepath.Join(cache, "kind", "k8s", "v*", "bin"))
 	for _, d := range dirs {
 		if _, err := os.Stat(filepath.Join(d, "kube-apiserver")); err == nil {
@@ -77,11 +72,11 @@ type rig struct {
 	webhook  string
 	metrics  string
 	hookKey  string
-	app      app
+	app      rigApp
 	imageUID types.UID
 }
 
-type app struct{ env, name, ns string }
+type rigApp struct{ env, name, ns string }
 
 // The controller on a real API server (envtest: kube-apiserver and etcd
 // built by hack/setup-kind.sh, kpack's and Argo CD's CRDs), a real git
@@ -98,11 +93,14 @@ func TestControllerOnAPIServer(t *testing.T) {
 			kpackCRD(t, "build.yaml"), kpackCRD(t, "sourceresolver.yaml"),
 		}},
 		ErrorIfCRDPathMissing: true,
+		// a loaded 2-core machine starts kube-apiserver slowly
+		ControlPlaneStartTimeout: 5 * time.Minute,
+		ControlPlaneStopTimeout:  time.Minute,
 	}
 	cfg, err := env.Start()
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = env.Stop() })
-	scheme, err := controller.Scheme()
+	scheme, err := Scheme()
 	require.NoError(t, err)
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	require.NoError(t, err)
@@ -116,7 +114,7 @@ func TestControllerOnAPIServer(t *testing.T) {
 	r.metrics = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	done := make(chan error, 1)
 	go func() {
-		done <- controller.Run(ctx, controller.Config{
+		done <- Run(ctx, Config{
 			Platform: r.p, Kube: cfg, WebhookAddr: r.webhook, MetricsAddr: r.metrics, HealthAddr: "-",
 			Log: slog.New(slog.NewTextHandler(io.MultiWriter(&logs, testWriter{t}), nil)), Ready: ready, LeaseDuration: 3 * time.Second,
 		})
@@ -158,7 +156,7 @@ func TestControllerOnAPIServer(t *testing.T) {
 			if err := c.Get(context.Background(), types.NamespacedName{Namespace: "argocd", Name: "sample-go-dev"}, a); err != nil {
 				return err
 			}
-			if a.GetAnnotations()[controller.RefreshAnnotation] != "normal" {
+			if a.GetAnnotations()[RefreshAnnotation] != "normal" {
 				return fmt.Errorf("annotations %v", a.GetAnnotations())
 			}
 			return nil
@@ -240,11 +238,11 @@ func TestControllerOnAPIServer(t *testing.T) {
 		}
 		assert.Equal(t, http.StatusUnauthorized, post(strings.Repeat("0", 64)))
 		require.NoError(t, c.Get(context.Background(), client.ObjectKeyFromObject(sr), sr))
-		assert.Empty(t, sr.Annotations[controller.ResolveAnnotation])
-		good := hex.EncodeToString(controller.Sign([]byte(r.hookKey), []byte(body)))
+		assert.Empty(t, sr.Annotations[ResolveAnnotation])
+		good := hex.EncodeToString(Sign([]byte(r.hookKey), []byte(body)))
 		assert.Equal(t, http.StatusAccepted, post(good))
 		require.NoError(t, c.Get(context.Background(), client.ObjectKeyFromObject(sr), sr))
-		assert.True(t, strings.HasPrefix(sr.Annotations[controller.ResolveAnnotation], strings.Repeat("a", 40)+"@"))
+		assert.True(t, strings.HasPrefix(sr.Annotations[ResolveAnnotation], strings.Repeat("a", 40)+"@"))
 		assert.Equal(t, http.StatusConflict, post(good), "a replay")
 		var cm corev1.ConfigMap
 		require.NoError(t, c.Get(context.Background(), types.NamespacedName{Namespace: "ctl-system", Name: render.ControllerName + "-deliveries"}, &cm))
@@ -272,13 +270,6 @@ func newRig(t *testing.T, c client.Client) *rig {
 	regSrv := httptest.NewServer(registry.New())
 	t.Cleanup(regSrv.Close)
 	reg := strings.TrimPrefix(regSrv.URL, "http://")
-	root := t.TempDir()
-	_, err := gitserver.Init(root, "gitops", "main")
-	require.NoError(t, err)
-	gs, err := gitserver.NewHandler(root, gitserver.Options{})
-	require.NoError(t, err)
-	gitSrv := httptest.NewServer(gs)
-	t.Cleanup(gitSrv.Close)
 	kp, err := pipeline.GenerateKeyPair([]byte("pw"))
 	require.NoError(t, err)
 	signer, err := pipeline.LoadSigningKey(kp.PrivateKey, []byte("pw"))
@@ -288,28 +279,14 @@ func newRig(t *testing.T, c client.Client) *rig {
 	require.NoError(t, err)
 	p.Registry = reg + "/apps"
 	dev := p.Environments["dev"]
-	dev.GitOps.RepoURL, dev.GitOps.TargetRevision = gitSrv.URL+"/gitops.git", "main"
+	dev.GitOps.TargetRevision = "main"
 	p.Environments = map[contract.Environment]contract.EnvironmentConfig{"dev": dev}
 	p.ArgoCD.Namespace = "argocd"
 	p.Controller = contract.PlatformController{Namespace: "ctl-system", PublicKey: string(kp.PublicKey), StackUpdateInterval: "0s"}
 	p.SetDefaults()
 	require.Empty(t, p.Validate())
 
-	reqs, err := contract.LoadFile("../../examples/apps/go/goldenpath.yaml")
-	require.NoError(t, err)
-	objs, err := render.App(reqs[0], p, render.AppOptions{})
-	require.NoError(t, err)
-	files, err := render.Tree(objs)
-	require.NoError(t, err)
-	work := t.TempDir()
-	testenv.Git(t, work, "init", "--quiet", "--initial-branch=main")
-	for f, data := range files {
-		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(work, f)), 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join(work, f), data, 0o644))
-	}
-	testenv.Git(t, work, "add", ".")
-	testenv.Git(t, work, "commit", "--quiet", "-m", "render")
-	testenv.Git(t, work, "push", "--quiet", gitSrv.URL+"/gitops.git", "main")
+	gitopsURL, work, reqs, objs := renderedGitOps(t, p, "../../examples/apps/go/goldenpath.yaml")
 
 	for _, ns := range []string{dev.Namespace, "argocd", "ctl-system"} {
 		require.NoError(t, c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
@@ -328,8 +305,8 @@ func newRig(t *testing.T, c client.Client) *rig {
 			}
 		}
 	}
-	return &rig{t: t, c: c, p: p, reg: reg, signer: signer, gitops: gitSrv.URL + "/gitops.git", work: work, hookKey: hookKey,
-		app: app{env: "dev", name: reqs[0].Application, ns: dev.Namespace}, imageUID: imageUID}
+	return &rig{t: t, c: c, p: p, reg: reg, signer: signer, gitops: gitopsURL, work: work, hookKey: hookKey,
+		app: rigApp{env: "dev", name: reqs[0].Application, ns: dev.Namespace}, imageUID: imageUID}
 }
 
 // pushImage pushes a random image to the app's repository (signed or not)

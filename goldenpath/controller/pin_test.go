@@ -21,26 +21,31 @@ import (
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
-// gitopsRepo serves a GitOps repository holding the rendered (unpinned)
-// folder of the sample go app for dev, and returns its URL and a clone.
-func gitopsRepo(t *testing.T) (url, work string, p *contract.Platform, a app) {
+// renderedGitOps serves a GitOps repository (a real git server) holding
+// the rendered, unpinned folder of the contract's application, and points
+// the platform's environments at it; it returns its URL, a clone, the
+// requests and the rendered objects.
+func renderedGitOps(t *testing.T, p *contract.Platform, contractFile string) (string, string, []*contract.AppDeploymentRequest, []render.Object) {
 	t.Helper()
-	p, err := contract.LoadPlatformFile("../../examples/platform/local.yaml")
-	require.NoError(t, err)
-	reqs, err := contract.LoadFile("../../examples/apps/go/goldenpath.yaml")
-	require.NoError(t, err)
-	objs, err := render.App(reqs[0], p, render.AppOptions{})
-	require.NoError(t, err)
-	files, err := render.Tree(objs)
-	require.NoError(t, err)
 	root := t.TempDir()
-	_, err = gitserver.Init(root, "gitops", "main")
+	_, err := gitserver.Init(root, "gitops", "main")
 	require.NoError(t, err)
 	s, err := gitserver.NewHandler(root, gitserver.Options{})
 	require.NoError(t, err)
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	work = t.TempDir()
+	url := srv.URL + "/gitops.git"
+	for name, env := range p.Environments {
+		env.GitOps.RepoURL = url
+		p.Environments[name] = env
+	}
+	reqs, err := contract.LoadFile(contractFile)
+	require.NoError(t, err)
+	objs, err := render.App(reqs[0], p, render.AppOptions{})
+	require.NoError(t, err)
+	files, err := render.Tree(objs)
+	require.NoError(t, err)
+	work := t.TempDir()
 	testenv.Git(t, work, "init", "--quiet", "--initial-branch=main")
 	for f, data := range files {
 		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(work, f)), 0o755))
@@ -48,9 +53,18 @@ func gitopsRepo(t *testing.T) (url, work string, p *contract.Platform, a app) {
 	}
 	testenv.Git(t, work, "add", ".")
 	testenv.Git(t, work, "commit", "--quiet", "-m", "render")
-	testenv.Git(t, work, "push", "--quiet", srv.URL+"/gitops.git", "main")
+	testenv.Git(t, work, "push", "--quiet", url, "main")
+	return url, work, reqs, objs
+}
+
+// gitopsRepo is renderedGitOps for the sample go app on the local platform.
+func gitopsRepo(t *testing.T) (url, work string, p *contract.Platform, a app) {
+	t.Helper()
+	p, err := contract.LoadPlatformFile("../../examples/platform/local.yaml")
+	require.NoError(t, err)
+	url, work, reqs, _ := renderedGitOps(t, p, "../../examples/apps/go/goldenpath.yaml")
 	env := reqs[0].Environment
-	return srv.URL + "/gitops.git", work, p, app{Env: env, Name: reqs[0].Application, Cfg: p.Environments[env]}
+	return url, work, p, app{Env: env, Name: reqs[0].Application, Cfg: p.Environments[env]}
 }
 
 func cand(a app, p *contract.Platform, n int64, uid, digestHex string) candidate {

@@ -127,3 +127,12 @@ func Git(t testing.TB, dir string, args ...string) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// Cache is the setup scripts' cache folder: $GOLDENPATH_CACHE, default
+// /var/cache/goldenpath.
+func Cache() string {
+	if c := os.Getenv("GOLDENPATH_CACHE"); c != "" {
+		return c
+	}
+	return "/var/cache/goldenpath"
+}
