@@ -59,7 +59,9 @@ func ControllerObjects(p *contract.Platform) ([]Object, error) {
 		"app.kubernetes.io/managed-by": ManagedBy,
 		"app.kubernetes.io/part-of":    p.Name,
 	}
-	dir := path.Join("platform", "controller")
+	// After platform/namespaces/ in the stream (render.Sort orders by path): a
+	// single kubectl apply of the render creates the namespaces first.
+	dir := path.Join("platform", "operators", ControllerName)
 	meta := func(name, namespace string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: labels}
 	}
@@ -82,11 +84,11 @@ func ControllerObjects(p *contract.Platform) ([]Object, error) {
 			typed = append(typed, pathed{path.Join(dir, file), o})
 		}
 	}
-	add("serviceaccount.yaml", &corev1.ServiceAccount{
+	add("account.yaml", &corev1.ServiceAccount{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"}, ObjectMeta: meta(ControllerName, ns),
 		AutomountServiceAccountToken: ptr(true),
 	})
-	add("rbac-cluster.yaml",
+	add("access-cluster.yaml",
 		&rbacv1.ClusterRole{TypeMeta: withKind(rbac, "ClusterRole"), ObjectMeta: meta(ControllerName, ""), Rules: []rbacv1.PolicyRule{
 			{APIGroups: []string{"kpack.io"}, Resources: []string{"clusterbuilders"}, Verbs: read},
 			// the stack updater: server-side apply of each ClusterStack
@@ -125,7 +127,7 @@ func ControllerObjects(p *contract.Platform) ([]Object, error) {
 		{APIGroups: []string{"argoproj.io"}, Resources: []string{"applications"}, Verbs: []string{"get", "list", "patch"}},
 	})
 	for _, namespace := range order {
-		add("rbac-"+namespace+".yaml",
+		add("access-"+namespace+".yaml",
 			&rbacv1.Role{TypeMeta: withKind(rbac, "Role"), ObjectMeta: meta(ControllerName, namespace), Rules: dedupRules(rules[namespace])},
 			&rbacv1.RoleBinding{TypeMeta: withKind(rbac, "RoleBinding"), ObjectMeta: meta(ControllerName, namespace),
 				RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: ControllerName}, Subjects: subject})

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/config"
@@ -126,13 +127,15 @@ func Run(ctx context.Context, cfg Config) error {
 	if healthAddr == "-" {
 		healthAddr = "0"
 	}
+	logger := logr.FromSlogHandler(cfg.Log.Handler())
+	klog.SetLogger(logger) // client-go's leader election and reflectors log through klog
 	skip := true
 	lease := cfg.LeaseDuration
 	renew := lease * 2 / 3
 	retry := lease / 6
 	mgr, err := ctrl.NewManager(cfg.Kube, manager.Options{
 		Scheme:                        scheme,
-		Logger:                        logr.FromSlogHandler(cfg.Log.Handler()),
+		Logger:                        logger,
 		Cache:                         cache.Options{DefaultNamespaces: namespaces},
 		Metrics:                       metricsserver.Options{BindAddress: "0"}, // served below, with ours
 		HealthProbeBindAddress:        healthAddr,
