@@ -77,6 +77,8 @@ type PlatformBuild struct {
 	SuccessHistoryLimit int64 `json:"successHistoryLimit,omitempty"`
 	// FailedHistoryLimit is how many failed builds kpack keeps per Image. Defaults to 10.
 	FailedHistoryLimit int64 `json:"failedHistoryLimit,omitempty"`
+	// Network is the Docker network of builds outside the cluster (goldenpath build: pack's lifecycle containers and Dockerfile RUN steps). Empty: the Docker engine's default bridge network. "host" gives builds the machine's own network, which they need to push to a registry on its loopback address; no build gets it unless the platform says so. A network name, never container:NAME.
+	Network string `json:"network,omitempty"`
 }
 
 // CacheKind selects where kpack caches build layers.

@@ -88,6 +88,9 @@ func (p *Platform) Validate() Errors {
 	default:
 		v.add(b.Child("cache").Child("kind"), fmt.Sprintf("unsupported cache kind %q", p.Build.Cache.Kind), "use volume, registry or none")
 	}
+	if n := p.Build.Network; n != "" && !dockerNetwork.MatchString(n) {
+		v.add(b.Child("network"), fmt.Sprintf("%q is not a Docker network name", n), "use host, bridge, none or the name of a network (letters, digits, _ . -); never container:NAME")
+	}
 	if p.Build.SuccessHistoryLimit < 0 {
 		v.add(b.Child("successHistoryLimit"), "must be >= 1", "")
 	}
@@ -280,7 +283,7 @@ func (p *Platform) EnvironmentNames() []string {
 
 // ImageRepository is where the application's image is pushed in an environment.
 func (p *Platform) ImageRepository(r *AppDeploymentRequest) string {
-	return strings.TrimSuffix(p.Registry, "/") + "/" + string(r.Environment) + "/" + r.Application
+	return p.ImageRepositoryOn("", r)
 }
 
 // BindingSecret is the Secret that holds a binding's credentials: the

@@ -13,6 +13,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/render"
+	"golang.org/x/sync/errgroup"
 )
 
 // WithImages pins Deployments to built images by digest. Keys are an
@@ -166,22 +167,12 @@ func (o *options) renderRequests(reqs []*contract.AppDeploymentRequest) ([]rende
 
 // parallel calls f(0..n-1) on at most workers goroutines.
 func parallel(n, workers int, f func(i int)) {
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				f(i)
-			}
-		}()
-	}
+	var g errgroup.Group
+	g.SetLimit(workers)
 	for i := range n {
-		jobs <- i
+		g.Go(func() error { f(i); return nil })
 	}
-	close(jobs)
-	wg.Wait()
+	_ = g.Wait()
 }
 
 // RenderPlatform renders the platform-wide objects (see render.Platform).

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
 
 // LoadFile reads, defaults and validates the AppDeploymentRequests in a file.
@@ -232,6 +233,7 @@ type options struct {
 	platform    *contract.Platform
 	concurrency int
 	images      map[string]string
+	registry    []registry.Option
 }
 
 // makeOptions applies opts over the documented defaults: the embedded

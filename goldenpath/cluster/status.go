@@ -25,7 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/kube"
 	"github.com/goldenpath-dev/goldenpath/pipeline/insight"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
@@ -33,7 +33,7 @@ import (
 // KubeConfig loads a client configuration: the kubeconfig file when path
 // is not empty, else the in-cluster service account when running in a pod,
 // else $KUBECONFIG or ~/.kube/config (what kubectl uses).
-func KubeConfig(path string) (*rest.Config, error) { return pipeline.KubeConfig(path) }
+func KubeConfig(path string) (*rest.Config, error) { return kube.KubeConfig(path) }
 
 // StatusRequest says which applications to report.
 type StatusRequest struct {

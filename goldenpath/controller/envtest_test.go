@@ -34,7 +34,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 	"github.com/goldenpath-dev/goldenpath/pipeline/insight"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
@@ -66,7 +66,7 @@ type rig struct {
 	c        client.Client
 	p        *contract.Platform
 	reg      string
-	signer   *pipeline.SigningKey
+	signer   *supplychain.SigningKey
 	gitops   string // clone URL
 	work     string // the test's clone
 	webhook  string
@@ -184,7 +184,7 @@ func TestControllerOnAPIServer(t *testing.T) {
 		})
 		got := r.getBuild(b).Annotations
 		assert.Equal(t, "false", got[insight.AnnotationVerified])
-		assert.Contains(t, got[insight.AnnotationRefused], pipeline.FailureUnsigned)
+		assert.Contains(t, got[insight.AnnotationRefused], supplychain.FailureUnsigned)
 		assert.Empty(t, got[insight.AnnotationPinned])
 		assert.Contains(t, r.events("PromotionRefused"), "the digest is not signed")
 		testenv.Git(t, r.work, "fetch", "--quiet", r.gitops, "main")
@@ -270,9 +270,9 @@ func newRig(t *testing.T, c client.Client) *rig {
 	regSrv := httptest.NewServer(registry.New())
 	t.Cleanup(regSrv.Close)
 	reg := strings.TrimPrefix(regSrv.URL, "http://")
-	kp, err := pipeline.GenerateKeyPair([]byte("pw"))
+	kp, err := supplychain.GenerateKeyPair([]byte("pw"))
 	require.NoError(t, err)
-	signer, err := pipeline.LoadSigningKey(kp.PrivateKey, []byte("pw"))
+	signer, err := supplychain.LoadSigningKey(kp.PrivateKey, []byte("pw"))
 	require.NoError(t, err)
 
 	p, err := contract.LoadPlatformFile("../../examples/platform/local.yaml")
@@ -322,7 +322,7 @@ func (r *rig) pushImage(tag string, signed bool) string {
 	require.NoError(r.t, err)
 	pinned := repo + "@" + d.String()
 	if signed {
-		_, err := pipeline.Sign(context.Background(), pinned, r.signer)
+		_, err := supplychain.Sign(context.Background(), pinned, r.signer)
 		require.NoError(r.t, err)
 	}
 	return pinned

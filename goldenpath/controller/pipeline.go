@@ -4,29 +4,31 @@ import (
 	"context"
 	"errors"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"k8s.io/client-go/rest"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
+	"github.com/goldenpath-dev/goldenpath/pipeline/kube"
+	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
+	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
 
 // The controller's calls into pipeline, kept in this one file: the verify
 // gate (cosign signature, SLSA provenance) and the stack updater.
 
 // verification is the outcome of a check that ran: ok, or refused with a
-// kind (pipeline.FailureUnsigned, FailureKeyMismatch, FailureNoAttestation)
-// and a message.
+// kind (supplychain.FailureUnsigned, FailureKeyMismatch,
+// FailureNoAttestation) and a message.
 type verification struct {
 	ok      bool
 	kind    string
 	message string
 }
 
-type verifyKey struct{ key *pipeline.VerificationKey }
+type verifyKey struct{ key *supplychain.VerificationKey }
 
 func loadVerifyKey(pem string) (*verifyKey, error) {
-	k, err := pipeline.LoadVerificationKey([]byte(pem))
+	k, err := supplychain.LoadVerificationKey([]byte(pem))
 	if err != nil {
 		return nil, err
 	}
@@ -35,36 +37,27 @@ func loadVerifyKey(pem string) (*verifyKey, error) {
 
 func (k *verifyKey) id() string { return k.key.KeyID() }
 
-// supplyOptions reach the image's registry over plain HTTP when the
-// platform names its host (loopback registries always are).
-func supplyOptions(image string, insecure []string) []pipeline.SupplyChainOption {
-	ref, err := name.ParseReference(image)
-	if err != nil {
-		return nil
-	}
-	for _, h := range insecure {
-		if ref.Context().RegistryStr() == h {
-			return []pipeline.SupplyChainOption{pipeline.WithInsecureRegistry(true)}
-		}
-	}
-	return nil
+// registryOptions: the registries the platform names are spoken to over
+// plain HTTP (per host; loopback ones always are).
+func registryOptions(insecure []string) []registry.Option {
+	return []registry.Option{registry.WithInsecureRegistries(insecure...)}
 }
 
 // verifySignature checks the image's cosign signature with the key. An
 // error is a check that could not run (registry unreachable): try again.
 func verifySignature(ctx context.Context, image string, k *verifyKey, insecure []string) (verification, error) {
-	_, err := pipeline.Verify(ctx, image, k.key, supplyOptions(image, insecure)...)
+	_, err := supplychain.Verify(ctx, image, k.key, registryOptions(insecure)...)
 	return classify(err)
 }
 
 // verifyProvenance checks the image's SLSA provenance attestation.
 func verifyProvenance(ctx context.Context, image string, k *verifyKey, insecure []string) (verification, error) {
-	_, err := pipeline.VerifyProvenance(ctx, image, k.key, supplyOptions(image, insecure)...)
+	_, err := supplychain.VerifyProvenance(ctx, image, k.key, registryOptions(insecure)...)
 	return classify(err)
 }
 
 func classify(err error) (verification, error) {
-	var ve *pipeline.VerificationError
+	var ve *supplychain.VerificationError
 	switch {
 	case err == nil:
 		return verification{ok: true}, nil
@@ -75,18 +68,14 @@ func classify(err error) (verification, error) {
 }
 
 // stackUpdater is the stack updater of goldenpath platform update-stacks.
-type stackUpdater struct{ u *pipeline.StackUpdater }
+type stackUpdater struct{ u *fleet.StackUpdater }
 
-func newStackUpdater(p *contract.Platform, kube *rest.Config) (*stackUpdater, error) {
-	stacks, err := pipeline.NewKubeClusterStacks(kube)
+func newStackUpdater(p *contract.Platform, cfg *rest.Config) (*stackUpdater, error) {
+	stacks, err := kube.NewKubeClusterStacks(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &stackUpdater{u: &pipeline.StackUpdater{
-		Platform: p,
-		Stacks:   stacks,
-		Registry: []pipeline.RegistryOption{pipeline.WithInsecureRegistries(p.Controller.InsecureRegistries...)},
-	}}, nil
+	return &stackUpdater{u: &fleet.StackUpdater{Platform: p, Stacks: stacks, Registry: registryOptions(p.Controller.InsecureRegistries)}}, nil
 }
 
 // update runs one round; it returns the changes made, as lines.

@@ -8,7 +8,7 @@
 # registry functions (docker-build, publish, sign, verify, buildpack-build, sbom, rebase, ship) use the goldenpath registry
 # as the engine sees it (GOLDENPATH_DAGGER_REGISTRY) and push under <registry>/dagger-smoke/.
 #
-# buildpack-build is compared with the library's pack build (`goldenpath build`, pipeline.PackBuilder) of the same app
+# buildpack-build is compared with the library's pack build (`goldenpath build`, build.PackBuilder) of the same app
 # with the same builder: the two images must have the same layers (diff IDs and blob digests, in order) and the same
 # config except for one field of the io.buildpacks.lifecycle.metadata label, runImage.reference, which names the run
 # image's registry as each build reached it (GATEWAY:PORT from inside the Dagger engine, 127.0.0.1:PORT for pack): that

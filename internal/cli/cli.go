@@ -64,11 +64,11 @@ func Run(ctx context.Context, streams Streams, args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(streams.Err, "goldenpath: %v\n", ee.err)
+			fmt.Fprintf(streams.Err, "goldenpath: %s\n", printableLines(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(streams.Err, "goldenpath: %v\n", err)
+	fmt.Fprintf(streams.Err, "goldenpath: %s\n", printableLines(err.Error()))
 	if strings.HasPrefix(err.Error(), "unknown command") {
 		return ExitUsage
 	}
