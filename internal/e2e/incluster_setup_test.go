@@ -157,7 +157,9 @@ spec:
 	for _, lang := range inClusterLangs {
 		apps = append(apps, s.pushSource(lang, "ctl-"+lang, "dev", ctlDev))
 	}
-	unsigned := &sampleApp{lang: "go", app: "ctl-unsigned", env: "test", ns: ctlTest, repo: "ctl-go", answer: "hello from goldenpath go app"}
+	// ctl-unsigned is built in the test environment, whose builds kpack does
+	// not sign (its own repository: pushes to ctl-go do not rebuild it).
+	unsigned := s.pushSource("go", "ctl-unsigned", "test", ctlTest)
 	contracts := filepath.Join(work, "contracts")
 	require.NoError(t, os.MkdirAll(contracts, 0o755))
 	for i, a := range append(append([]*sampleApp{}, apps...), unsigned) {
@@ -216,12 +218,12 @@ func scenarioPlatform(t *testing.T, env map[string]string, regCluster, gitopsURL
 	return p
 }
 
-// pushSource makes the app's repository on the rig with the sample app's
+// pushSource makes the app's repository (named after the app) on the rig with the sample app's
 // folder at the sample contract's subPath, and pushes it.
 func (s *scenario) pushSource(lang, app, env, ns string) *sampleApp {
-	a := &sampleApp{lang: lang, app: app, env: env, ns: ns, repo: "ctl-" + lang, answer: "hello from goldenpath " + lang + " app"}
+	a := &sampleApp{lang: lang, app: app, env: env, ns: ns, repo: app, answer: "hello from goldenpath " + lang + " app"}
 	s.git.init(a.repo)
-	a.src = filepath.Join(s.work, "src", lang)
+	a.src = filepath.Join(s.work, "src", app)
 	require.NoError(s.t, os.MkdirAll(filepath.Join(a.src, "examples", "apps"), 0o755))
 	cp := exec.Command("cp", "-r", filepath.Join(s.root, "examples", "apps", lang), filepath.Join(a.src, "examples", "apps", lang))
 	out, err := cp.CombinedOutput()
