@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -355,18 +354,6 @@ func (s *scenario) startProxy() {
 	s.t.Cleanup(func() { cancel(); _ = cmd.Wait() })
 	s.proxy = fmt.Sprintf("http://127.0.0.1:%d", port)
 	s.eventually(30*time.Second, "kubectl proxy", func() error { _, err := s.get("/readyz"); return err })
-}
-
-// jsonPath reads one object with kubectl -o json into v (false when it does
-// not exist).
-func (s *scenario) getJSON(v any, args ...string) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := s.c.Kube(ctx, nil, append(args, "-o", "json")...)
-	if err != nil {
-		return false
-	}
-	return json.Unmarshal(out, v) == nil
 }
 
 // patchRunImage pushes a patched run image under the scenario's run image
