@@ -25,8 +25,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline/kube"
 	"github.com/goldenpath-dev/goldenpath/pipeline/insight"
+	"github.com/goldenpath-dev/goldenpath/pipeline/kube"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 

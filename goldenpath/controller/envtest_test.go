@@ -34,8 +34,8 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
-	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 	"github.com/goldenpath-dev/goldenpath/pipeline/insight"
+	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
