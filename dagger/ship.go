@@ -41,7 +41,7 @@ func (m *Goldenpath) Ship(
 	if _, err := m.Validate(ctx, contracts, platform, "text"); err != nil {
 		return nil, fmt.Errorf("validate: %w", err)
 	}
-	ref, err := m.BuildpackBuild(ctx, source, image, builder, runImage, insecureRegistry, "", nil, -1, -1)
+	ref, err := m.BuildpackBuild(ctx, source, image, builder, runImage, insecureRegistry, "", nil, -1, -1, platform, "default", nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("buildpack build: %w", err)
 	}
