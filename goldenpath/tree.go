@@ -102,7 +102,7 @@ func RenderTree(ctx context.Context, paths []string, dir string, opts ...Option)
 		if img := o.explicitImage(r); img != "" {
 			return img
 		}
-		pin := w.Pin(appKey(r.Environment, r.Application))
+		pin := o.treePin(w, r)
 		if pin == "" {
 			return ""
 		}
@@ -133,6 +133,34 @@ func RenderTree(ctx context.Context, paths []string, dir string, opts ...Option)
 	rep.PinsKept, rep.PinsDropped = pins.PinsKept, pins.PinsDropped
 	slices.SortFunc(rep.PinsDropped, func(a, b DroppedPin) int { return strings.Compare(a.Application, b.Application) })
 	return rep, nil
+}
+
+// treePin is the image an application's Deployment in the tree is pinned
+// to: what the index records when the file is as goldenpath wrote it, else
+// what the file says (a digest), so that a pin written into the file by
+// someone else (the in-cluster controller commits render.PinDeployment's
+// output) is kept too. A missing file leaves the index's pin.
+func (o *options) treePin(w *tree.Writer, r *contract.AppDeploymentRequest) string {
+	key := appKey(r.Environment, r.Application)
+	cfg, ok := o.platform.Environments[r.Environment]
+	if !ok {
+		return w.Pin(key)
+	}
+	data, recorded, err := w.Read(path.Join(cfg.GitOpsPath(r.Environment, r.Application), "deployment.yaml"))
+	switch {
+	case err != nil:
+		return w.Pin(key)
+	case recorded:
+		return w.Pin(key)
+	}
+	img, err := render.DeploymentImage(data)
+	if err != nil {
+		return ""
+	}
+	if _, err := name.NewDigest(img); err != nil {
+		return "" // a tag: not pinned
+	}
+	return img
 }
 
 // keepPin decides whether a pin the tree holds still applies.

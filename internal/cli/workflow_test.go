@@ -13,6 +13,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
+	"github.com/goldenpath-dev/goldenpath/render"
 )
 
 // renderSteps are the goldenpath commands of the render-and-commit
@@ -76,4 +77,37 @@ func TestRenderAndCommitKeepsPromotedPins(t *testing.T) {
 	assert.Contains(t, tree["dev/payments-api/deployment.yaml"], "image: "+pin, "the merge's render keeps promote's pin")
 	assert.Contains(t, tree, "platform/argocd/appproject-root.yaml")
 	assert.Contains(t, tree, "argocd/dev.yaml")
+}
+
+// The in-cluster controller pins by committing render.PinDeployment's
+// output into the Deployment file (not through goldenpath's index): the
+// next render keeps that pin too, and says nothing was overwritten.
+func TestRenderKeepsControllerPins(t *testing.T) {
+	contracts, out := t.TempDir(), filepath.Join(t.TempDir(), "gitops")
+	contractAs(t, contracts, "dev/payments-api.yaml")
+	code, _, errOut := run(t, "render", "--out", out, contracts)
+	require.Equal(t, cli.ExitOK, code, errOut)
+	file := filepath.Join(out, "dev/payments-api/deployment.yaml")
+	data, err := os.ReadFile(file)
+	require.NoError(t, err)
+	pin := "registry.goldenpath.io/apps/dev/payments-api@sha256:" + strings.Repeat("cd", 32)
+	pinned, err := render.PinDeployment(data, pin)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(file, pinned, 0o644))
+
+	code, _, errOut = run(t, "render", "--out", out, contracts)
+	require.Equal(t, cli.ExitOK, code, errOut)
+	assert.NotContains(t, errOut, "overwrote")
+	assert.Contains(t, errOut, "1 pin kept")
+	assert.Contains(t, readTree(t, out)["dev/payments-api/deployment.yaml"], "image: "+pin)
+	assert.Contains(t, readTree(t, out)[".goldenpath/tree.json"], `"pin":"`+pin+`"`)
+
+	// A pin of another repository is not kept.
+	other, err := render.PinDeployment(pinned, "attacker.example/x@sha256:"+strings.Repeat("ef", 32))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(file, other, 0o644))
+	code, _, errOut = run(t, "render", "--out", out, contracts)
+	require.Equal(t, cli.ExitOK, code, errOut)
+	assert.Contains(t, errOut, "not an image of the application's repository")
+	assert.Contains(t, readTree(t, out)["dev/payments-api/deployment.yaml"], "image: registry.goldenpath.io/apps/dev/payments-api\n")
 }

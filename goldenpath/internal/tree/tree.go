@@ -318,6 +318,25 @@ func (w *Writer) Pin(key string) string {
 	return ""
 }
 
+// Read reads a file of the tree (refusing links, as writes do) and says
+// whether it holds what goldenpath recorded writing there.
+func (w *Writer) Read(rel string) (data []byte, recorded bool, err error) {
+	if err := checkRel(rel); err != nil {
+		return nil, false, err
+	}
+	info, err := w.d.lstat(rel)
+	if err != nil {
+		return nil, false, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, false, fmt.Errorf("%s is not a regular file", w.d.abs(rel))
+	}
+	if data, err = os.ReadFile(w.d.abs(rel)); err != nil {
+		return nil, false, err
+	}
+	return data, slices.Contains(w.owned[rel], sumOf(data)), nil
+}
+
 // Keys lists, sorted, the keys starting with prefix of the units the tree
 // will hold after Commit: those Put, and those of the tree not replaced.
 func (w *Writer) Keys(prefix string) []string {
