@@ -117,6 +117,20 @@ stamp_key() {
 stamp_ok() { [[ -f ${GOLDENPATH_CACHE}/stamps/$1 && $(cat "${GOLDENPATH_CACHE}/stamps/$1") == "$2" ]]; }
 stamp_write() { echo "$2" >"${GOLDENPATH_CACHE}/stamps/$1"; }
 
+# compile STAMP KEY DIR WHAT CMD...: unless STAMP records KEY and DIR exists, log "compiling WHAT" and run CMD (its
+# output in STAMP.log), which writes DIR.tmp; that becomes DIR and STAMP records KEY.
+compile() {
+  local stamp=$1 key=$2 dir=$3 what=$4
+  shift 4
+  if stamp_ok "$stamp" "$key" && [[ -d $dir ]]; then return 0; fi
+  log "compiling ${what} (log: ${GOLDENPATH_CACHE}/logs/${stamp}.log)"
+  rm -rf "${dir}.tmp"
+  logged "$stamp" "$@"
+  rm -rf "$dir"
+  mv "${dir}.tmp" "$dir"
+  stamp_write "$stamp" "$key"
+}
+
 # --- locking ------------------------------------------------------------------------------------------------------
 # One setup at a time. Child scripts inherit the lock through GOLDENPATH_LOCKED. Background daemons must be started
 # with "9>&-" so they do not keep the lock open.
@@ -171,6 +185,19 @@ image_stamp() { stamp_write "$1" "$2 $(image_id "$3")"; }
 remove_if_untagged() {
   [[ -n $1 && $("$DOCKER" image inspect -f '{{len .RepoTags}}' "$1" 2>/dev/null) == 0 ]] || return 0
   "$DOCKER" rmi "$1" >/dev/null 2>&1 || true
+}
+
+# build_image STAMP IMAGE CONTEXT KEY [DOCKER-BUILD-ARG...]: docker build CONTEXT as IMAGE (log: STAMP.log), then
+# record that IMAGE was made from KEY (image_fresh STAMP KEY IMAGE says so later); CONTEXT and the image it replaced
+# (when no tag is left on it) are removed.
+build_image() {
+  local stamp=$1 image=$2 ctx=$3 key=$4 old
+  shift 4
+  old=$(image_id "$image")
+  DOCKER_BUILDKIT=1 logged "$stamp" "$DOCKER" build -t "$image" "$@" "$ctx"
+  rm -rf "$ctx"
+  remove_if_untagged "$old"
+  image_stamp "$stamp" "$key" "$image"
 }
 
 # daemon_api_pin: the daemon's API version when it is older than 1.44, else nothing. The Docker clients in pack 0.40

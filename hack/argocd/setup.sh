@@ -44,21 +44,14 @@ argo_src() { (cd / && GOFLAGS=-mod=mod "$GO" mod download -json "github.com/argo
 
 # --- 1. binaries ------------------------------------------------------------------------------------------------
 binaries() {
-  local key
-  key=$(bin_key)
-  if stamp_ok argocd-bin "$key" && [[ -x ${BIN}/argocd && -x ${BIN}/kustomize ]]; then return 0; fi
-  log "compiling Argo CD v${ARGOCD_VERSION} and kustomize v${KUSTOMIZE_VERSION} (cold: ~10 min on 2 cores; log: ${GOLDENPATH_CACHE}/logs/argocd-bin.log)"
-  rm -rf "${BIN}.tmp"
-  logged argocd-bin nice bash "${HERE}/build-argocd.sh" "${VER_DIR}/src" "${BIN}.tmp"
-  rm -rf "$BIN"
-  mv "${BIN}.tmp" "$BIN"
-  stamp_write argocd-bin "$key"
+  compile argocd-bin "$(bin_key)" "$BIN" "Argo CD v${ARGOCD_VERSION} and kustomize v${KUSTOMIZE_VERSION} (cold: ~10 min on 2 cores)" \
+    nice bash "${HERE}/build-argocd.sh" "${VER_DIR}/src" "${BIN}.tmp"
 }
 
 # --- 2. images --------------------------------------------------------------------------------------------------
 images() {
   [[ -n $(image_id "$BASE_IMAGE") ]] || die "no local ${BASE_IMAGE}: run hack/setup.sh first"
-  local src key ctx old
+  local src key ctx
   src=$(argo_src)
   key=$(stamp_key "argocd-image-v${RECIPE_IMAGES}" "${HERE}/Dockerfile" "$(cat "${GOLDENPATH_CACHE}/stamps/argocd-bin")" \
     "${src}/hack/gpg-wrapper.sh" "${src}/hack/git-verify-wrapper.sh" "${src}/entrypoint.sh" "$(image_id "$BASE_IMAGE")")
@@ -67,21 +60,13 @@ images() {
     cp "${HERE}/Dockerfile" "${BIN}/argocd" "${BIN}/kustomize" "${src}/hack/gpg-wrapper.sh" \
       "${src}/hack/git-verify-wrapper.sh" "${src}/entrypoint.sh" "$ctx/"
     chmod -R u+w,a+rx "$ctx"
-    old=$(image_id "$ARGOCD_IMAGE")
-    DOCKER_BUILDKIT=1 logged argocd-image "$DOCKER" build --network host --build-arg "BASE=${BASE_IMAGE}" -t "$ARGOCD_IMAGE" "$ctx"
-    rm -rf "$ctx"
-    remove_if_untagged "$old"
-    image_stamp argocd-image "$key" "$ARGOCD_IMAGE"
+    build_image argocd-image "$ARGOCD_IMAGE" "$ctx" "$key" --network host --build-arg "BASE=${BASE_IMAGE}"
   fi
   key=$(stamp_key "argocd-redis-v${RECIPE_IMAGES}" "${HERE}/Dockerfile.redis" "$(image_id "$BASE_IMAGE")")
   if ! image_fresh argocd-redis-image "$key" "$REDIS_IMAGE"; then
     ctx=$(mktemp -d)
     cp "${HERE}/Dockerfile.redis" "${ctx}/Dockerfile"
-    old=$(image_id "$REDIS_IMAGE")
-    DOCKER_BUILDKIT=1 logged argocd-redis-image "$DOCKER" build --network host --build-arg "BASE=${BASE_IMAGE}" -t "$REDIS_IMAGE" "$ctx"
-    rm -rf "$ctx"
-    remove_if_untagged "$old"
-    image_stamp argocd-redis-image "$key" "$REDIS_IMAGE"
+    build_image argocd-redis-image "$REDIS_IMAGE" "$ctx" "$key" --network host --build-arg "BASE=${BASE_IMAGE}"
   fi
 }
 

@@ -98,15 +98,8 @@ kind_cli() {
 
 # --- 2. Kubernetes binaries -------------------------------------------------------------------------------------
 k8s_binaries() {
-  local key
-  key=$(k8s_key)
-  if stamp_ok kind-k8s "$key" && [[ -x ${K8S_BIN}/kubeadm ]]; then return 0; fi
-  log "compiling Kubernetes v${K8S_VERSION} from its Go modules (cold: ~20-40 min on 2 cores; log: ${GOLDENPATH_CACHE}/logs/kind-k8s.log)"
-  rm -rf "${K8S_BIN}.tmp"
-  logged kind-k8s bash "${HERE}/build-k8s.sh" "${KIND_DIR}/k8s/v${K8S_VERSION}/src" "${K8S_BIN}.tmp"
-  rm -rf "$K8S_BIN"
-  mv "${K8S_BIN}.tmp" "$K8S_BIN"
-  stamp_write kind-k8s "$key"
+  compile kind-k8s "$(k8s_key)" "$K8S_BIN" "Kubernetes v${K8S_VERSION} from its Go modules (cold: ~20-40 min on 2 cores)" \
+    bash "${HERE}/build-k8s.sh" "${KIND_DIR}/k8s/v${K8S_VERSION}/src" "${K8S_BIN}.tmp"
 }
 # hack/versions.sh names the etcd Kubernetes requires (build-k8s.sh takes it from k8s.io/kubernetes' go.mod).
 check_etcd() {
@@ -125,12 +118,7 @@ node_base_image() {
   cp -r "${kind_src}/images/base/files" "${ctx}/kind-files"
   chmod -R u+w "$ctx"
   cp "${HERE}/node/Dockerfile.base" "${ctx}/Dockerfile"
-  local old
-  old=$(image_id "$NODE_BASE_IMAGE")
-  DOCKER_BUILDKIT=1 logged kind-node-base "$DOCKER" build --network host --build-arg "BASE=${BASE_IMAGE}" -t "$NODE_BASE_IMAGE" "$ctx"
-  rm -rf "$ctx"
-  remove_if_untagged "$old"
-  image_stamp kind-node-base "$key" "$NODE_BASE_IMAGE"
+  build_image kind-node-base "$NODE_BASE_IMAGE" "$ctx" "$key" --network host --build-arg "BASE=${BASE_IMAGE}"
 }
 
 # --- 4. control-plane images ------------------------------------------------------------------------------------
@@ -228,18 +216,19 @@ registry_forwarder() {
 }
 
 write_cluster_config() {
-  mkdir -p "${CLUSTER_DIR}/certs.d/${REGISTRY}"
-  cat >"${CLUSTER_DIR}/certs.d/${REGISTRY}/hosts.toml" <<EOF
-# Written by hack/kind/setup.sh: images named ${REGISTRY}/... are pulled over plain HTTP through the forwarder on the
-# kind network's gateway (the registry itself listens on the host's loopback only).
-server = "http://${REGISTRY}"
-
-[host."http://${GATEWAY}:${REGISTRY_PORT}"]
-  capabilities = ["pull", "resolve"]
-EOF
+  # Images named 127.0.0.1:PORT/... (the host's name) and GATEWAY:PORT/... (what pods use: kpack names the images it
+  # writes so) are pulled over plain HTTP through the forwarder; containerd reads these files at each pull.
+  local name
+  for name in "$REGISTRY" "${GATEWAY}:${REGISTRY_PORT}"; do
+    mkdir -p "${CLUSTER_DIR}/certs.d/${name}"
+    printf '# Written by hack/kind/setup.sh.\nserver = "http://%s"\n\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' \
+      "$name" "${GATEWAY}:${REGISTRY_PORT}" >"${CLUSTER_DIR}/certs.d/${name}/hosts.toml"
+  done
+  # (this file's content keys the running cluster: its header keeps the script's old name, else every cluster made
+  # before would be recreated)
   {
     cat <<EOF
-# Written by hack/kind/setup.sh.
+# Written by hack/setup-kind.sh.
 kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
 networking:

@@ -10,9 +10,8 @@
 #                      CA bundle = the host's + the git CA, pushed to the registry as goldenpath/kpack/<name>:v<v>
 #   4. lifecycle image the CNB lifecycle tarball of hack/setup.sh under /cnb, with the labels kpack reads
 #                      (hack/kpack/Dockerfile.lifecycle)                      -> goldenpath/kpack/lifecycle:<lifecycle v>
-#   5. registry name   the node's containerd pulls <gateway>:<port>/... over plain HTTP too (a hosts.toml next to the one
-#                      hack/kind/setup.sh writes): kpack names every image it writes by the address pods reach the registry
-#                      at, and build pods run the builder image kpack assembled
+#   5. (registry name: kpack names every image it writes by the address pods reach the registry at, <gateway>:<port>;
+#                      hack/kind/setup.sh has the node's containerd pull that name over plain HTTP too)
 #   6. deploy          the module's config/*.yaml (schema.yaml left out, the #@ template values and images substituted;
 #                      images pinned by digest) applied server-side; waits for kpack-controller and kpack-webhook
 #   7. platform        $KPACK_DIR/platform.yaml from hack/kpack/platform.yaml.in: a goldenpath Platform whose rendered
@@ -59,15 +58,8 @@ LIFECYCLE_REPO=${REPO}/lifecycle
 
 # --- 1. binaries ------------------------------------------------------------------------------------------------
 binaries() {
-  local key
-  key=$(bin_key)
-  if stamp_ok kpack-bin "$key" && [[ -x ${KPACK_BIN}/controller ]]; then return 0; fi
-  log "compiling kpack v${KPACK_VERSION} from its Go module (cold: ~10 min on 2 cores; log: ${GOLDENPATH_CACHE}/logs/kpack-bin.log)"
-  rm -rf "${KPACK_BIN}.tmp"
-  logged kpack-bin bash "${HERE}/build-kpack.sh" "${KPACK_DIR}/v${KPACK_VERSION}/src" "${KPACK_BIN}.tmp" "$KPACK_VERSION"
-  rm -rf "$KPACK_BIN"
-  mv "${KPACK_BIN}.tmp" "$KPACK_BIN"
-  stamp_write kpack-bin "$key"
+  compile kpack-bin "$(bin_key)" "$KPACK_BIN" "kpack v${KPACK_VERSION} from its Go module (cold: ~10 min on 2 cores)" \
+    bash "${HERE}/build-kpack.sh" "${KPACK_DIR}/v${KPACK_VERSION}/src" "${KPACK_BIN}.tmp" "$KPACK_VERSION"
 }
 
 # --- 2. git over TLS --------------------------------------------------------------------------------------------
@@ -180,27 +172,6 @@ run_image() {
   KPACK_RUN_IMAGE=${REGISTRY_CLUSTER}/${RUN_REPO}:${DEBIAN_SUITE}
 }
 
-# --- 5. the registry under its cluster name ---------------------------------------------------------------------
-# hack/kind/setup.sh mounts ${GOLDENPATH_CACHE}/kind/cluster/certs.d into the node as /etc/containerd/certs.d (containerd
-# reads it at each pull) with a hosts.toml for 127.0.0.1:PORT. kpack writes image references with the address pods
-# use, the gateway: the builder image it assembles runs as build pods' containers and the apps it builds run as
-# Deployments, so containerd must pull that name over plain HTTP too.
-registry_alias() {
-  local dir=${GOLDENPATH_CACHE}/kind/cluster/certs.d/${REGISTRY_CLUSTER}
-  [[ -d ${GOLDENPATH_CACHE}/kind/cluster/certs.d ]] || die "no ${GOLDENPATH_CACHE}/kind/cluster/certs.d: run hack/setup.sh kind"
-  mkdir -p "$dir"
-  cat >"${dir}/hosts.toml.tmp" <<EOF
-# Written by hack/kpack/setup.sh: images named ${REGISTRY_CLUSTER}/... (the registry as pods reach it, through the
-# forwarder of hack/kind/setup.sh on the kind network's gateway) are pulled over plain HTTP.
-server = "http://${REGISTRY_CLUSTER}"
-
-[host."http://${REGISTRY_CLUSTER}"]
-  capabilities = ["pull", "resolve"]
-EOF
-  mv "${dir}/hosts.toml.tmp" "${dir}/hosts.toml"
-  curl -fsS "http://${REGISTRY_CLUSTER}/v2/" >/dev/null || die "the registry forwarder ${REGISTRY_CLUSTER} does not answer: run hack/setup.sh kind"
-}
-
 # --- 6. deploy --------------------------------------------------------------------------------------------------
 kpack_src() { (cd "${KPACK_DIR}/v${KPACK_VERSION}/src" 2>/dev/null || cd /; GOFLAGS=-mod=mod "$GO" mod download -json "github.com/pivotal/kpack@v${KPACK_VERSION}" | jq -er '.Dir // error(.Error)'); }
 
@@ -305,7 +276,6 @@ timed "kpack: git TLS front" git_tls_front
 timed "kpack: component images" component_images
 timed "kpack: lifecycle image" lifecycle_image
 timed "kpack: run image" run_image
-timed "kpack: registry name ${REGISTRY_CLUSTER} for containerd" registry_alias
 timed "kpack: deploy" deploy
 write_platform
 write_env

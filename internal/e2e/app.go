@@ -329,7 +329,7 @@ func (c *Cluster) Run(ctx context.Context, req RunRequest) (*Deployed, *goldenpa
 	if err != nil {
 		return nil, built, err
 	}
-	r, err := pick(reqs, req.Application)
+	r, err := goldenpath.PickRequest(reqs, req.Application)
 	if err != nil {
 		return nil, built, err
 	}
@@ -343,23 +343,6 @@ func (c *Cluster) Run(ctx context.Context, req RunRequest) (*Deployed, *goldenpa
 		return d, built, fmt.Errorf("%s answered %q, which does not contain %q", d.URL, strings.TrimSpace(d.Body), req.Expect)
 	}
 	return d, built, nil
-}
-
-func pick(reqs []*contract.AppDeploymentRequest, application string) (*contract.AppDeploymentRequest, error) {
-	var found []*contract.AppDeploymentRequest
-	for _, r := range reqs {
-		if application == "" || r.Application == application {
-			found = append(found, r)
-		}
-	}
-	switch {
-	case len(found) == 1:
-		return found[0], nil
-	case len(found) == 0:
-		return nil, fmt.Errorf("no request for application %q", application)
-	default:
-		return nil, fmt.Errorf("%d requests in the contract: pick one with --app", len(found))
-	}
 }
 
 // PublishedPlatform returns a copy of p whose registry is the one images

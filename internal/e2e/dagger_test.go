@@ -435,7 +435,9 @@ func TestDaggerEndToEnd(t *testing.T) {
 		require.Contains(t, ref, "@sha256:")
 		// The cluster's nodes pull 127.0.0.1:PORT/... (hack/kind/setup.sh's hosts.toml): the same image, by the host's name.
 		clusterRef := LR + "/" + strings.SplitN(ref, "/", 2)[1]
-		body := d.call(t, append([]string{"end-to-end", "--image=" + clusterRef, "--contracts=" + src, "--expect=" + s.body}, kube...)...)
+		// (--timeout: the rollout and the first answer each; the first pull on a cold, loaded node takes minutes)
+		body := d.call(t, append([]string{"end-to-end", "--image=" + clusterRef, "--contracts=" + src, "--expect=" + s.body,
+			"--timeout=600"}, kube...)...)
 		assert.Contains(t, body, s.body)
 		t.Logf("end-to-end: %s answered %q", clusterRef, strings.TrimSpace(body))
 	}
