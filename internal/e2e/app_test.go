@@ -182,6 +182,9 @@ func TestPatchImage(t *testing.T) {
 		data, err := io.ReadAll(tr)
 		require.NoError(t, err)
 		files[h.Name] = string(data)
+		if h.Name == PatchFile[1:] {
+			assert.Equal(t, int64(0o644), h.Mode, "readable by the app's non-root user")
+		}
 	}
 	assert.Equal(t, "cve-1\n", files[PatchFile[1:]])
 

@@ -176,7 +176,7 @@ func TestArgoCDSyncsTheRenderedTree(t *testing.T) {
 				s.AvailableReplicas != d.Spec.Replicas || s.Replicas != d.Spec.Replicas {
 				return false
 			}
-			return kube("get", "--raw", "/api/v1/namespaces/"+ns+"/services/"+app+":http/proxy/") == "hello from goldenpath go app"
+			return strings.TrimSpace(kube("get", "--raw", "/api/v1/namespaces/"+ns+"/services/"+app+":http/proxy/")) == "hello from goldenpath go app"
 		}
 	}
 	describe := func() string {

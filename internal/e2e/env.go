@@ -24,12 +24,17 @@ func Cache() string {
 
 // Env reads the settings the setup scripts wrote: the GOLDENPATH_*
 // variables of $GOLDENPATH_CACHE/env.sh and of its sections under env.d/
-// (which win: env.sh is assembled from them). A GOLDENPATH_* variable set in
-// the environment wins over both. Lines that are not `export NAME=VALUE`
-// are ignored, and values are taken literally (no shell expansion).
+// (which win: env.sh is assembled from them; before them, the one file per
+// component of the earlier layout, <component>/env.sh, still read). A
+// GOLDENPATH_* variable set in the environment wins over all. Lines that are
+// not `export NAME=VALUE` are ignored, and values are taken literally (no
+// shell expansion).
 func Env() map[string]string {
 	env := map[string]string{}
 	files := []string{filepath.Join(Cache(), EnvFile)}
+	for _, c := range []string{"kind", "git", "kpack", "argocd", "dagger"} {
+		files = append(files, filepath.Join(Cache(), c, EnvFile))
+	}
 	sections, _ := filepath.Glob(filepath.Join(Cache(), "env.d", "*.sh"))
 	for _, f := range append(files, sections...) {
 		data, err := os.ReadFile(f)

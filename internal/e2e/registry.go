@@ -1,13 +1,17 @@
 package e2e
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 
-	"github.com/google/go-containerregistry/pkg/crane"
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // PatchFile is the file PatchImage adds; PatchLabel the label it sets.
@@ -35,7 +39,7 @@ func PatchImage(ctx context.Context, src, dst, patchID string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading %s: %w", src, err)
 	}
-	layer, err := crane.Layer(map[string][]byte{PatchFile[1:]: []byte(patchID + "\n")})
+	layer, err := fileLayer(PatchFile[1:], []byte(patchID+"\n"))
 	if err != nil {
 		return "", err
 	}
@@ -65,4 +69,21 @@ func PatchImage(ctx context.Context, src, dst, patchID string) (string, error) {
 		return "", err
 	}
 	return d.String(), nil
+}
+
+// fileLayer is a layer holding one file, owned by root and readable by all
+// (0644), as a Dockerfile's COPY makes it: the apps run as a non-root user.
+func fileLayer(path string, data []byte) (v1.Layer, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: path, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
+		return nil, err
+	}
+	if _, err := tw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf.Bytes())), nil })
 }
