@@ -5,20 +5,25 @@ import (
 	"fmt"
 
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
+
+	"github.com/goldenpath-dev/goldenpath/contract"
 )
 
-// Ship is the golden path of one application in a single call: validate its contract, build source with
-// buildpacks and publish it, sign the image, verify the signature, check it carries an SBOM, and render the
-// GitOps tree with the Deployment pinned to the image digest. It returns that tree.
+// Ship is the golden path of one application in a single call: validate its contract, build source the way the
+// contract asks (spec.build.type: buildpacks with its build env, or its Dockerfile, context and build args; of the
+// folder spec.source.git.subPath names) and publish it, sign the image, verify the signature, check a buildpack
+// image carries an SBOM, and render the GitOps tree with the Deployment pinned to the image digest. It returns
+// that tree.
 func (m *Goldenpath) Ship(
 	ctx context.Context,
 	// Folder holding the application's one contract.
 	contracts *dagger.Directory,
-	// Application source.
+	// The application's repository checkout (the contract's subPath is built).
 	source *dagger.Directory,
 	// Where to publish the app image.
 	image string,
-	// Builder image.
+	// Builder image (needed for build type buildpack).
+	// +optional
 	builder string,
 	// The cosign private key (PEM).
 	key *dagger.Secret,
@@ -40,9 +45,25 @@ func (m *Goldenpath) Ship(
 	if _, err := m.Validate(ctx, contracts, platform, "text"); err != nil {
 		return nil, fmt.Errorf("validate: %w", err)
 	}
-	ref, err := m.BuildpackBuild(ctx, source, image, builder, runImage, insecureRegistry, "", nil, -1, -1)
+	r, err := m.request(ctx, contracts, platform, "")
 	if err != nil {
-		return nil, fmt.Errorf("buildpack build: %w", err)
+		return nil, err
+	}
+	var ref string
+	switch r.Spec.Build.Type {
+	case contract.BuildTypeDockerfile:
+		if ref, err = dockerfileBuild(ctx, source, r, image); err != nil {
+			return nil, fmt.Errorf("dockerfile build: %w", err)
+		}
+	default:
+		if builder == "" {
+			return nil, fmt.Errorf("application %s is built with buildpacks: give the builder image", r.Application)
+		}
+		b := cnbBuild{image: image, builder: builder, runImage: runImage, insecure: insecureRegistry, uid: -1, gid: -1,
+			env: r.Spec.Build.Env}
+		if ref, err = b.run(ctx, appDir(source, r)); err != nil {
+			return nil, fmt.Errorf("buildpack build: %w", err)
+		}
 	}
 	insecure := len(insecureRegistry) > 0
 	if _, err := m.Sign(ctx, ref, key, keyPassword, "", nil, insecure); err != nil {
@@ -51,8 +72,11 @@ func (m *Goldenpath) Ship(
 	if _, err := m.Verify(ctx, ref, publicKey, "", nil, insecure); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	if _, err := m.Sbom(ctx, ref, "", nil, insecure); err != nil {
-		return nil, fmt.Errorf("sbom: %w", err)
+	// Buildpacks write an SBOM into the image; a Dockerfile build has none (as with `goldenpath build`).
+	if r.Spec.Build.Type != contract.BuildTypeDockerfile {
+		if _, err := m.Sbom(ctx, ref, "", nil, insecure); err != nil {
+			return nil, fmt.Errorf("sbom: %w", err)
+		}
 	}
 	return m.Render(ctx, contracts, platform, []string{ref})
 }
