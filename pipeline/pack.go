@@ -28,10 +28,9 @@ type PackBuilder struct {
 var _ Builder = (*PackBuilder)(nil)
 
 type packOptions struct {
-	dockerHost  string
-	network     string
-	cacheVolume string
-	trust       bool
+	dockerHost string
+	network    string
+	trust      bool
 }
 
 // PackOption configures a PackBuilder.
