@@ -253,8 +253,10 @@ network_gateway() {
 forwarder() {
   local name=$1 dir=${GOLDENPATH_CACHE}/forwarders pid want="socat $2 $3 "
   mkdir -p "$dir"
+  cmdline() { tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline"; }
   for pid in $(cat "${dir}/${name}.pid" 2>/dev/null) $(pgrep -x socat || true); do
-    if [[ $(tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null) == "$want" ]]; then
+    # the listener, not one of the children it forks per connection (same command line, parent a socat)
+    if [[ $(cmdline "$pid") == "$want" && $(cmdline "$(awk '$1 == "PPid:" { print $2 }' "/proc/${pid}/status" 2>/dev/null)") != "$want" ]]; then
       echo "$pid" >"${dir}/${name}.pid"
       return 0
     fi
