@@ -320,6 +320,7 @@ env_write() {
   grep '^export ' "${GOLDENPATH_CACHE}/env.d/$1.sh" | sed 's/^export /  /' >&2
 }
 env_remove() {
+  env_migrate
   rm -f "${GOLDENPATH_CACHE}/env.d/$1.sh" "${GOLDENPATH_CACHE}/$1/env.sh"
   env_assemble
 }
