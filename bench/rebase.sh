@@ -19,6 +19,7 @@
 #   BENCH_VIA          cli (default: the goldenpath binary, as users run it) or library (in-process)
 #   BENCH_NS           repository namespace of the fleet (default bench-rebase)
 #   BENCH_JSON         also write the results as JSON to this file
+#   BENCH_COLD         set: patch the run image anew before each run (every run writes new configs, as real patches do)
 #   BENCH_REGISTRY     shared (default: $GOLDENPATH_REGISTRY, as hack/setup.sh runs it) or private: a docker-registry
 #                      of the benchmark's own (the same distribution binary) on a free loopback port, tuned as a
 #                      production registry would be (log level warn, no access log, GOGC=$BENCH_REGISTRY_GOGC,
@@ -104,5 +105,5 @@ fi
 log "load before the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 "$cache/bench-rebase" -registry "$reg" -app "$app" -n "$n" \
 	-ns "${BENCH_NS:-bench-rebase}" -pack-n "${BENCH_PACK_N:-0}" -concurrency "${BENCH_CONCURRENCY:-16}" \
-	-runs "${BENCH_RUNS:-3}" -registry-pid-file "$pid_file" ${BENCH_JSON:+-json "$BENCH_JSON"} "${via[@]}"
+	-runs "${BENCH_RUNS:-3}" -registry-pid-file "$pid_file" ${BENCH_JSON:+-json "$BENCH_JSON"} ${BENCH_COLD:+-cold} "${via[@]}"
 log "load after the run: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -86,12 +86,12 @@ const cnbPlatformAPI = "0.15"
 // the folder built, and spec.build.env goes to the buildpacks (as pack passes it: files under /platform/env). A
 // contract whose build type is dockerfile is refused here (ship builds both types).
 //
-// The creator is invoked as pack invokes it for the library's build (pipeline.PackBuilder, `goldenpath build`),
+// The creator is invoked as pack invokes it for the library's build (build.PackBuilder, `goldenpath build`),
 // so that the image has the same layers (the dagger scenario test compares them): platform API 0.15 (what pack
 // v0.40 negotiates with the builder's lifecycle), the source copied to /workspace owned by the builder's user
 // (CNB_USER_ID/CNB_GROUP_ID) with the folder itself mode 0777 (pack's tar of the app dir), and no -uid/-gid (the
 // default -1): the build runs as the builder's user and the layers are owned by CNB_USER_ID, as with the pack CLI
-// and pipeline.PackBuilder. --uid/--gid override the user (0: root), which no longer matches the library's layers.
+// and build.PackBuilder. --uid/--gid override the user (0: root), which no longer matches the library's layers.
 // The image config still differs from the library's in the io.buildpacks.lifecycle.metadata label
 // (runImage.reference names the run image's registry as the build saw it: GATEWAY:PORT here, 127.0.0.1:PORT for
 // pack), hence the digest.

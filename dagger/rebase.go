@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
 
 // Rebase swaps the run image under app images in their registry (no rebuild; a manifest per image), like
 // `goldenpath rebase IMAGE...`, and returns the JSON report. Per-image failures are in the report and fail the call.
-// It uses pipeline.RegistryRebaser directly: the facade's FleetRequest has no plain-HTTP setting for registries
-// other than loopback ones, and the engine reaches the goldenpath registry as GATEWAY:PORT.
+// The engine reaches the goldenpath registry as GATEWAY:PORT: name it with --insecure-registry (plain HTTP for that
+// host only).
 func (m *Goldenpath) Rebase(
 	ctx context.Context,
 	// App image references (tags or digests).
@@ -31,11 +32,10 @@ func (m *Goldenpath) Rebase(
 	if len(image) == 0 {
 		return "", errors.New("no --image given")
 	}
-	rb, err := pipeline.NewRegistryRebaser(pipeline.WithInsecureRegistries(insecureRegistry...))
-	if err != nil {
-		return "", err
-	}
-	report, err := rb.Rebase(ctx, &pipeline.RebaseSpec{Images: image, RunImage: runImage, DryRun: dryRun, Force: force})
+	report, err := goldenpath.Rebase(ctx, goldenpath.RebaseRequest{
+		FleetRequest: goldenpath.FleetRequest{Images: image, RunImage: runImage},
+		DryRun:       dryRun, Force: force,
+	}, goldenpath.WithRegistry(registry.WithInsecureRegistries(insecureRegistry...)))
 	if err != nil {
 		return "", err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/goldenpath"
 )
 
 // Ship is the golden path of one application in a single call: validate its contract, build source the way the
@@ -65,18 +66,48 @@ func (m *Goldenpath) Ship(
 			return nil, fmt.Errorf("buildpack build: %w", err)
 		}
 	}
-	insecure := len(insecureRegistry) > 0
-	if _, err := m.Sign(ctx, ref, key, keyPassword, "", nil, insecure); err != nil {
-		return nil, fmt.Errorf("sign: %w", err)
-	}
-	if _, err := m.Verify(ctx, ref, publicKey, "", nil, insecure); err != nil {
-		return nil, fmt.Errorf("verify: %w", err)
+	// Plain HTTP only for the registries named (never for every registry as soon as one is).
+	opts, err := supplyChainOptions(ctx, ref, "", nil, insecureRegistry)
+	if err != nil {
+		return nil, err
 	}
 	// Buildpacks write an SBOM into the image; a Dockerfile build has none (as with `goldenpath build`).
-	if r.Spec.Build.Type != contract.BuildTypeDockerfile {
-		if _, err := m.Sbom(ctx, ref, "", nil, insecure); err != nil {
-			return nil, fmt.Errorf("sbom: %w", err)
-		}
+	sbom := r.Spec.Build.Type != contract.BuildTypeDockerfile
+	if err := shipSupplyChain(ctx, ref, key, keyPassword, publicKey, opts, sbom); err != nil {
+		return nil, err
 	}
 	return m.Render(ctx, contracts, platform, []string{ref})
+}
+
+// shipSupplyChain signs, verifies and (with sbom) reads the SBOM of ref with the same registry options.
+func shipSupplyChain(ctx context.Context, ref string, key, keyPassword *dagger.Secret, publicKey *dagger.File, opts []goldenpath.SupplyChainOption, sbom bool) error {
+	keyFile, err := secretFile(ctx, key, "cosign.key")
+	if err != nil {
+		return err
+	}
+	signOpts := opts
+	if keyPassword != nil {
+		pw, err := keyPassword.Plaintext(ctx)
+		if err != nil {
+			return err
+		}
+		signOpts = append(append([]goldenpath.SupplyChainOption(nil), opts...), goldenpath.WithKeyPassword([]byte(pw)))
+	}
+	if _, err := goldenpath.Sign(ctx, ref, keyFile, signOpts...); err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	pubFile, err := exportFile(ctx, publicKey, "cosign.pub")
+	if err != nil {
+		return err
+	}
+	if _, err := goldenpath.Verify(ctx, ref, pubFile, opts...); err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	if !sbom {
+		return nil
+	}
+	if _, err := goldenpath.SBOM(ctx, ref, opts...); err != nil {
+		return fmt.Errorf("sbom: %w", err)
+	}
+	return nil
 }

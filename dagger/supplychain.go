@@ -12,7 +12,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
 
 // Sign signs an image (resolved to its digest first) with a cosign private key, with no transparency log, like
@@ -32,7 +32,7 @@ func (m *Goldenpath) Sign(
 	// Registry password or token.
 	// +optional
 	password *dagger.Secret,
-	// Reach the registry over plain HTTP.
+	// Reach the image's registry (only that one) over plain HTTP.
 	// +optional
 	insecure bool,
 ) (string, error) {
@@ -40,7 +40,7 @@ func (m *Goldenpath) Sign(
 	if err != nil {
 		return "", err
 	}
-	opts, err := supplyChainOptions(ctx, image, username, password, insecure)
+	opts, err := supplyChainOptions(ctx, image, username, password, plainHTTP(image, insecure))
 	if err != nil {
 		return "", err
 	}
@@ -72,7 +72,7 @@ func (m *Goldenpath) Verify(
 	// Registry password or token.
 	// +optional
 	password *dagger.Secret,
-	// Reach the registry over plain HTTP.
+	// Reach the image's registry (only that one) over plain HTTP.
 	// +optional
 	insecure bool,
 ) (string, error) {
@@ -80,7 +80,7 @@ func (m *Goldenpath) Verify(
 	if err != nil {
 		return "", err
 	}
-	opts, err := supplyChainOptions(ctx, image, username, password, insecure)
+	opts, err := supplyChainOptions(ctx, image, username, password, plainHTTP(image, insecure))
 	if err != nil {
 		return "", err
 	}
@@ -103,11 +103,11 @@ func (m *Goldenpath) Sbom(
 	// Registry password or token.
 	// +optional
 	password *dagger.Secret,
-	// Reach the registry over plain HTTP.
+	// Reach the image's registry (only that one) over plain HTTP.
 	// +optional
 	insecure bool,
 ) (string, error) {
-	opts, err := supplyChainOptions(ctx, image, username, password, insecure)
+	opts, err := supplyChainOptions(ctx, image, username, password, plainHTTP(image, insecure))
 	if err != nil {
 		return "", err
 	}
@@ -118,8 +118,22 @@ func (m *Goldenpath) Sbom(
 	return toJSON(res)
 }
 
-// supplyChainOptions: credentials for image's registry only (none: anonymous), plain HTTP when insecure.
-func supplyChainOptions(ctx context.Context, image, username string, password *dagger.Secret, insecure bool) ([]goldenpath.SupplyChainOption, error) {
+// plainHTTP is the --insecure switch of sign, verify and sbom: plain HTTP for the image's own registry, never for
+// every registry.
+func plainHTTP(image string, insecure bool) []string {
+	if !insecure {
+		return nil
+	}
+	ref, err := name.ParseReference(image)
+	if err != nil {
+		return nil
+	}
+	return []string{ref.Context().RegistryStr()}
+}
+
+// supplyChainOptions: credentials for image's registry only (none: anonymous), plain HTTP for the registries named
+// (loopback ones always).
+func supplyChainOptions(ctx context.Context, image, username string, password *dagger.Secret, insecureRegistry []string) ([]goldenpath.SupplyChainOption, error) {
 	keychain := authn.Keychain(anonymous{})
 	if password != nil {
 		ref, err := name.ParseReference(image)
@@ -136,8 +150,8 @@ func supplyChainOptions(ctx context.Context, image, username string, password *d
 		}
 	}
 	return []goldenpath.SupplyChainOption{goldenpath.WithRegistryOptions(
-		pipeline.WithRegistryKeychain(keychain),
-		pipeline.WithInsecureRegistry(insecure),
+		registry.WithKeychain(keychain),
+		registry.WithInsecureRegistries(insecureRegistry...),
 	)}, nil
 }
 

@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/build"
+	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
 
 // BuildRequest is one `goldenpath build`.
@@ -43,20 +44,22 @@ type BuildRequest struct {
 
 // BuildResult is what Build did.
 type BuildResult struct {
-	*pipeline.Result
+	*build.Result
 	// Written lists the GitOps files written, when GitOpsDir was set.
 	Written []string `json:"written,omitempty"`
 	// Signature, Provenance and Verified report the supply-chain steps
 	// SignKey and VerifyKey asked for.
-	Signature  *pipeline.SignResult   `json:"signature,omitempty"`
-	Provenance *pipeline.AttestResult `json:"provenance,omitempty"`
-	Verified   *pipeline.VerifyResult `json:"verified,omitempty"`
+	Signature  *supplychain.SignResult   `json:"signature,omitempty"`
+	Provenance *supplychain.AttestResult `json:"provenance,omitempty"`
+	Verified   *supplychain.VerifyResult `json:"verified,omitempty"`
 }
 
 // Build builds (and publishes) one application's image with the pipeline
 // its contract asks for, and pins the GitOps tree to the result. Options:
-// WithPlatform. It uses a PackBuilder and a DockerfileBuilder with their
-// defaults; use the pipeline package directly to configure them.
+// WithPlatform, WithRegistry (the push, the read-back and the supply-chain
+// steps). It uses a PackBuilder and a DockerfileBuilder with their
+// defaults otherwise; use the pipeline/build package directly to
+// configure them.
 func Build(ctx context.Context, req BuildRequest, opts ...Option) (*BuildResult, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
@@ -73,22 +76,22 @@ func Build(ctx context.Context, req BuildRequest, opts ...Option) (*BuildResult,
 	if err != nil {
 		return nil, err
 	}
-	pack, err := pipeline.NewPackBuilder()
+	pack, err := build.NewPackBuilder(build.WithPackRegistry(o.registry...))
 	if err != nil {
 		return nil, err
 	}
-	docker, err := pipeline.NewDockerfileBuilder()
+	docker, err := build.NewDockerfileBuilder(build.WithDockerfileRegistry(o.registry...))
 	if err != nil {
 		return nil, err
 	}
-	spec := &pipeline.Spec{Request: r, Platform: o.platform, SourceDir: req.Source, Registry: req.Publish, Publish: req.Publish != "", Output: req.Output}
+	spec := &build.Spec{Request: r, Platform: o.platform, SourceDir: req.Source, Registry: req.Publish, Publish: req.Publish != "", Output: req.Output}
 	started := time.Now()
-	res, err := pipeline.Build(ctx, spec, pack, docker)
+	res, err := build.Build(ctx, spec, pack, docker)
 	if err != nil {
 		return nil, err
 	}
 	out := &BuildResult{Result: res}
-	if err := secureBuild(ctx, req, keys, r, o.platform, started, out); err != nil {
+	if err := secureBuild(ctx, req, keys, r, o.platform, o.registry, started, out); err != nil {
 		return nil, err
 	}
 	if req.GitOpsDir != "" {

@@ -9,44 +9,46 @@ import (
 	"path/filepath"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
+	"github.com/goldenpath-dev/goldenpath/pipeline/kube"
+	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
 // NewStackUpdater returns the updater that keeps the platform's kpack
 // ClusterStacks on the current digests of their build and run images (see
-// pipeline.StackUpdater). kubeconfig names the cluster ("" : in a pod, its
+// fleet.StackUpdater). kubeconfig names the cluster ("" : in a pod, its
 // service account; else $KUBECONFIG or ~/.kube/config); with dryRun the
 // cluster is only read, and with dryRun and kubeconfig "-" not at all.
-func NewStackUpdater(kubeconfig string, dryRun bool, registry []pipeline.RegistryOption, opts ...Option) (*pipeline.StackUpdater, error) {
+func NewStackUpdater(kubeconfig string, dryRun bool, regOpts []registry.Option, opts ...Option) (*fleet.StackUpdater, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	u := &pipeline.StackUpdater{Platform: o.platform, Registry: registry, DryRun: dryRun}
+	u := &fleet.StackUpdater{Platform: o.platform, Registry: append(append([]registry.Option(nil), o.registry...), regOpts...), DryRun: dryRun}
 	if dryRun && kubeconfig == "-" {
 		return u, nil
 	}
-	cfg, err := pipeline.KubeConfig(kubeconfig)
+	cfg, err := kube.KubeConfig(kubeconfig)
 	if err != nil {
 		return nil, err
 	}
-	if u.Stacks, err = pipeline.NewKubeClusterStacks(cfg); err != nil {
+	if u.Stacks, err = kube.NewKubeClusterStacks(cfg); err != nil {
 		return nil, err
 	}
 	return u, nil
 }
 
 // RenderPinnedPlatform renders the platform objects with every stack image
-// resolved to its current digest (see pipeline.ResolveStacks): the GitOps
+// resolved to its current digest (see fleet.ResolveStacks): the GitOps
 // way to keep ClusterStacks current is to commit this render whenever a
 // stack image moved.
-func RenderPinnedPlatform(ctx context.Context, registry []pipeline.RegistryOption, opts ...Option) ([]render.Object, []pipeline.StackImage, error) {
+func RenderPinnedPlatform(ctx context.Context, regOpts []registry.Option, opts ...Option) ([]render.Object, []fleet.StackImage, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	pinned, images, err := pipeline.ResolveStacks(ctx, o.platform, registry...)
+	pinned, images, err := fleet.ResolveStacks(ctx, o.platform, append(append([]registry.Option(nil), o.registry...), regOpts...)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -74,7 +76,7 @@ type Promotion struct {
 	// ("" when kpack has not built it yet: the folder is left as it is).
 	Image string `json:"image"`
 	// Build is the kpack Image's state (Ready condition, build counter).
-	Build pipeline.LatestImage `json:"build"`
+	Build kube.LatestImage `json:"build"`
 	// Changed lists the files of the tree that the promotion rewrote.
 	Changed []string `json:"changed"`
 	// Skipped says why nothing was written for the application.
@@ -100,11 +102,11 @@ func Promote(ctx context.Context, req PromoteRequest, opts ...Option) ([]Promoti
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := pipeline.KubeConfig(req.Kubeconfig)
+	cfg, err := kube.KubeConfig(req.Kubeconfig)
 	if err != nil {
 		return nil, err
 	}
-	images, err := pipeline.NewKubeImages(cfg)
+	images, err := kube.NewKubeImages(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -47,19 +47,39 @@ func (textPrinter) Print(w io.Writer, r *Report) error {
 			return err
 		}
 	}
-	reqs, invalid := 0, 0
+	_, err := fmt.Fprintln(w, r.Summary())
+	return err
+}
+
+// Summary is the report in one line, such as "3 files, 2 valid requests,
+// 1 problem in 1 file (4 other YAML files skipped)". A request counts as
+// valid when it passes validation and the platform's admission.
+func (r *Report) Summary() string {
+	reqs, platforms, invalid := 0, 0, 0
 	for _, f := range r.Files {
 		reqs += f.Requests
+		platforms += f.Platforms
 		if len(f.Errors) > 0 {
 			invalid++
 		}
 	}
-	skipped := ""
-	if len(r.Skipped) > 0 {
-		skipped = fmt.Sprintf(" (%d other YAML files skipped)", len(r.Skipped))
+	parts := []string{plural(len(r.Files), "file"), plural(reqs, "valid request")}
+	if platforms > 0 {
+		parts = append(parts, plural(platforms, "valid platform"))
 	}
-	_, err := fmt.Fprintf(w, "%d files, %d valid requests, %d problems in %d files%s\n", len(r.Files), reqs, r.ErrorCount(), invalid, skipped)
-	return err
+	switch n := r.ErrorCount(); {
+	case n == 0:
+		parts = append(parts, "no problems")
+	case invalid > 0:
+		parts = append(parts, plural(n, "problem")+" in "+plural(invalid, "file"))
+	default:
+		parts = append(parts, plural(n, "problem"))
+	}
+	s := strings.Join(parts, ", ")
+	if len(r.Skipped) > 0 {
+		s += " (" + plural(len(r.Skipped), "other YAML file") + " skipped)"
+	}
+	return s
 }
 
 type jsonPrinter struct{}
@@ -86,7 +106,9 @@ type githubPrinter struct{}
 func (githubPrinter) Print(w io.Writer, r *Report) error {
 	for _, e := range r.Errors() {
 		var props []string
-		props = append(props, "file="+escapeProperty(e.File))
+		if e.File != "" {
+			props = append(props, "file="+escapeProperty(e.File))
+		}
 		if e.Line > 0 {
 			props = append(props, fmt.Sprintf("line=%d", e.Line))
 		}

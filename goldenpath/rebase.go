@@ -14,7 +14,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
+	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
 
 // FleetRequest is what plan and rebase share: which apps, where their
@@ -40,7 +41,7 @@ type FleetRequest struct {
 	// registry: a run image patched under the same tag).
 	RunImage string
 	// Concurrency is how many images are processed at once. 0 means
-	// pipeline.DefaultRebaseConcurrency.
+	// registry.DefaultConcurrency.
 	Concurrency int
 	// Timeout bounds each registry request. 0 means the pipeline's
 	// default (60s).
@@ -73,39 +74,39 @@ type RebaseRequest struct {
 	// under a new name, an image marked not rebasable, another target).
 	Force bool
 	// Progress receives each image's result as it finishes.
-	Progress func(pipeline.RebaseResult)
+	Progress func(fleet.RebaseResult)
 	// Resume is the JSON report (rebase -o json, or --report) of an
 	// earlier run that was interrupted: tags the registry broke while it
-	// died are re-pointed from it (see pipeline.RebaseSpec.Resume).
+	// died are re-pointed from it (see fleet.RebaseSpec.Resume).
 	Resume string
 }
 
 // LoadRebaseReport reads a JSON rebase report.
-func LoadRebaseReport(path string) (*pipeline.RebaseReport, error) {
+func LoadRebaseReport(path string) (*fleet.RebaseReport, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var rep pipeline.RebaseReport
+	var rep fleet.RebaseReport
 	if err := json.Unmarshal(data, &rep); err != nil {
 		return nil, fmt.Errorf("%s: not a rebase report: %w", path, err)
 	}
 	return &rep, nil
 }
 
-func (r FleetRequest) registryOptions() []pipeline.RegistryOption {
-	var opts []pipeline.RegistryOption
+func (r FleetRequest) registryOptions(o *options) []registry.Option {
+	opts := append([]registry.Option(nil), o.registry...)
 	if r.Concurrency > 0 {
-		opts = append(opts, pipeline.WithConcurrency(r.Concurrency))
+		opts = append(opts, registry.WithConcurrency(r.Concurrency))
 	}
 	if r.Timeout > 0 {
-		opts = append(opts, pipeline.WithRequestTimeout(r.Timeout))
+		opts = append(opts, registry.WithRequestTimeout(r.Timeout))
 	}
 	switch {
 	case r.Retries > 0:
-		opts = append(opts, pipeline.WithRetries(r.Retries))
+		opts = append(opts, registry.WithRetries(r.Retries))
 	case r.Retries < 0:
-		opts = append(opts, pipeline.WithRetries(0))
+		opts = append(opts, registry.WithRetries(0))
 	}
 	return opts
 }
@@ -140,10 +141,7 @@ func (r FleetRequest) targets(ctx context.Context, o *options) ([]fleetTarget, e
 	byRepo := map[string]int{} // repository -> index in out
 	var out []fleetTarget
 	for _, req := range reqs {
-		repo := o.platform.ImageRepository(req)
-		if r.Registry != "" {
-			repo = strings.TrimSuffix(r.Registry, "/") + "/" + string(req.Environment) + "/" + req.Application
-		}
+		repo := o.platform.ImageRepositoryOn(r.Registry, req)
 		ref, err := name.ParseReference(repo + ":latest")
 		if err != nil {
 			return nil, fmt.Errorf("%s: image of %s/%s: %w", req.Origin(), req.Environment, req.Application, err)
@@ -219,7 +217,7 @@ func readImageList(path string, stdin io.Reader) ([]string, error) {
 // labels) against the contract, the platform's builder and the run image
 // in the registry now. Options: WithPlatform. Problems with single images
 // are in their items.
-func Plan(ctx context.Context, req PlanRequest, opts ...Option) (*pipeline.Plan, error) {
+func Plan(ctx context.Context, req PlanRequest, opts ...Option) (*fleet.Plan, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
 		return nil, err
@@ -228,18 +226,18 @@ func Plan(ctx context.Context, req PlanRequest, opts ...Option) (*pipeline.Plan,
 	if err != nil {
 		return nil, err
 	}
-	planner, err := pipeline.NewPlanner(req.registryOptions()...)
+	planner, err := fleet.NewPlanner(req.registryOptions(o)...)
 	if err != nil {
 		return nil, err
 	}
-	spec := &pipeline.PlanSpec{Platform: o.platform, RunImage: req.RunImage, SkipBuilder: req.SkipBuilder}
-	pinned := pipeline.PinnedRevisions(req.Revisions)
+	spec := &fleet.PlanSpec{Platform: o.platform, RunImage: req.RunImage, SkipBuilder: req.SkipBuilder}
+	pinned := fleet.PinnedRevisions(req.Revisions)
 	spec.Revisions = pinned
 	if req.ResolveGit {
-		spec.Revisions = pipeline.GitRevisions{Pinned: pinned}
+		spec.Revisions = fleet.GitRevisions{Pinned: pinned}
 	}
 	for _, t := range targets {
-		spec.Targets = append(spec.Targets, pipeline.PlanTarget{Image: t.image, Request: t.request})
+		spec.Targets = append(spec.Targets, fleet.PlanTarget{Image: t.image, Request: t.request})
 	}
 	return planner.Plan(ctx, spec)
 }
@@ -252,7 +250,7 @@ func Plan(ctx context.Context, req PlanRequest, opts ...Option) (*pipeline.Plan,
 // rerun after a failure finishes the rest. Options: WithPlatform. The
 // error is for the call; per-image failures are in the report
 // (RebaseReport.Err).
-func Rebase(ctx context.Context, req RebaseRequest, opts ...Option) (*pipeline.RebaseReport, error) {
+func Rebase(ctx context.Context, req RebaseRequest, opts ...Option) (*fleet.RebaseReport, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
 		return nil, err
@@ -261,7 +259,7 @@ func Rebase(ctx context.Context, req RebaseRequest, opts ...Option) (*pipeline.R
 	if err != nil {
 		return nil, err
 	}
-	spec := &pipeline.RebaseSpec{RunImage: req.RunImage, DryRun: req.DryRun, Force: req.Force, Progress: req.Progress, RunImages: map[string]string{}}
+	spec := &fleet.RebaseSpec{RunImage: req.RunImage, DryRun: req.DryRun, Force: req.Force, Progress: req.Progress, RunImages: map[string]string{}}
 	if req.Resume != "" {
 		if spec.Resume, err = LoadRebaseReport(req.Resume); err != nil {
 			return nil, err
@@ -281,7 +279,7 @@ func Rebase(ctx context.Context, req RebaseRequest, opts ...Option) (*pipeline.R
 	if len(spec.Images) == 0 {
 		return nil, errors.New("nothing to rebase: the contracts given are all Dockerfile builds")
 	}
-	rebaser, err := pipeline.NewRegistryRebaser(req.registryOptions()...)
+	rebaser, err := fleet.NewRegistryRebaser(req.registryOptions(o)...)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/build"
+	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
+	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
 
 // The file names of a key pair, as `cosign generate-key-pair` writes them.
@@ -26,7 +28,7 @@ type SupplyChainOption func(*supplyChainOptions) error
 
 type supplyChainOptions struct {
 	password  []byte
-	registry  []pipeline.SupplyChainOption
+	registry  []registry.Option
 	overwrite bool
 }
 
@@ -48,9 +50,9 @@ func WithKeyPassword(password []byte) SupplyChainOption {
 }
 
 // WithRegistryOptions passes registry options (credentials, transport,
-// plain HTTP) to the pipeline. Default: none, which means the Docker
-// config's credentials and plain HTTP only for loopback registries.
-func WithRegistryOptions(opts ...pipeline.SupplyChainOption) SupplyChainOption {
+// plain-HTTP hosts) to the pipeline. Default: none, which means
+// registry.DefaultKeychain and plain HTTP only for loopback registries.
+func WithRegistryOptions(opts ...registry.Option) SupplyChainOption {
 	return func(o *supplyChainOptions) error {
 		o.registry = append(o.registry, opts...)
 		return nil
@@ -95,11 +97,11 @@ func GenerateKeys(dir string, opts ...SupplyChainOption) (*KeyFiles, error) {
 			}
 		}
 	}
-	kp, err := pipeline.GenerateKeyPair(o.password)
+	kp, err := supplychain.GenerateKeyPair(o.password)
 	if err != nil {
 		return nil, fmt.Errorf("keygen: %w", err)
 	}
-	pub, err := pipeline.LoadVerificationKey(kp.PublicKey)
+	pub, err := supplychain.LoadVerificationKey(kp.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("keygen: %w", err)
 	}
@@ -116,24 +118,24 @@ func GenerateKeys(dir string, opts ...SupplyChainOption) (*KeyFiles, error) {
 	return files, nil
 }
 
-func loadSigningKey(file string, password []byte) (*pipeline.SigningKey, error) {
+func loadSigningKey(file string, password []byte) (*supplychain.SigningKey, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
 	}
-	k, err := pipeline.LoadSigningKey(data, password)
+	k, err := supplychain.LoadSigningKey(data, password)
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", file, err)
 	}
 	return k, nil
 }
 
-func loadVerificationKey(file string) (*pipeline.VerificationKey, error) {
+func loadVerificationKey(file string) (*supplychain.VerificationKey, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("verification key: %w", err)
 	}
-	k, err := pipeline.LoadVerificationKey(data)
+	k, err := supplychain.LoadVerificationKey(data)
 	if err != nil {
 		return nil, fmt.Errorf("verification key %s: %w", file, err)
 	}
@@ -141,9 +143,9 @@ func loadVerificationKey(file string) (*pipeline.VerificationKey, error) {
 }
 
 // Sign signs an image (resolved to its digest first) with the private key
-// in keyFile, with no transparency log: see [pipeline.Sign]. Options:
+// in keyFile, with no transparency log: see [supplychain.Sign]. Options:
 // WithKeyPassword, WithRegistryOptions.
-func Sign(ctx context.Context, image, keyFile string, opts ...SupplyChainOption) (*pipeline.SignResult, error) {
+func Sign(ctx context.Context, image, keyFile string, opts ...SupplyChainOption) (*supplychain.SignResult, error) {
 	o, err := makeSupplyChainOptions(opts)
 	if err != nil {
 		return nil, err
@@ -152,14 +154,14 @@ func Sign(ctx context.Context, image, keyFile string, opts ...SupplyChainOption)
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.Sign(ctx, image, key, o.registry...)
+	return supplychain.Sign(ctx, image, key, o.registry...)
 }
 
 // Verify checks that the digest an image reference resolves to is signed
-// with the key in publicKeyFile: see [pipeline.Verify]. A failed check is a
-// *[pipeline.VerificationError] that says which digest the tag resolved to.
+// with the key in publicKeyFile: see [supplychain.Verify]. A failed check is a
+// *[supplychain.VerificationError] that says which digest the tag resolved to.
 // Options: WithRegistryOptions.
-func Verify(ctx context.Context, image, publicKeyFile string, opts ...SupplyChainOption) (*pipeline.VerifyResult, error) {
+func Verify(ctx context.Context, image, publicKeyFile string, opts ...SupplyChainOption) (*supplychain.VerifyResult, error) {
 	o, err := makeSupplyChainOptions(opts)
 	if err != nil {
 		return nil, err
@@ -168,25 +170,25 @@ func Verify(ctx context.Context, image, publicKeyFile string, opts ...SupplyChai
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.Verify(ctx, image, key, o.registry...)
+	return supplychain.Verify(ctx, image, key, o.registry...)
 }
 
 // SBOM reads the buildpack SBOMs a CNB image carries, downloading only the
-// image's SBOM layer: see [pipeline.ReadSBOM]. An image built from a
-// Dockerfile has none: the error wraps [pipeline.ErrNoSBOM]. Options:
+// image's SBOM layer: see [supplychain.ReadSBOM]. An image built from a
+// Dockerfile has none: the error wraps [supplychain.ErrNoSBOM]. Options:
 // WithRegistryOptions.
-func SBOM(ctx context.Context, image string, opts ...SupplyChainOption) (*pipeline.SBOM, error) {
+func SBOM(ctx context.Context, image string, opts ...SupplyChainOption) (*supplychain.SBOM, error) {
 	o, err := makeSupplyChainOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.ReadSBOM(ctx, image, o.registry...)
+	return supplychain.ReadSBOM(ctx, image, o.registry...)
 }
 
 // Provenance returns an image's SLSA provenance statement after verifying
 // its attestation with the key in publicKeyFile: see
-// [pipeline.VerifyProvenance]. Options: WithRegistryOptions.
-func Provenance(ctx context.Context, image, publicKeyFile string, opts ...SupplyChainOption) (*pipeline.ProvenanceResult, error) {
+// [supplychain.VerifyProvenance]. Options: WithRegistryOptions.
+func Provenance(ctx context.Context, image, publicKeyFile string, opts ...SupplyChainOption) (*supplychain.ProvenanceResult, error) {
 	o, err := makeSupplyChainOptions(opts)
 	if err != nil {
 		return nil, err
@@ -195,14 +197,14 @@ func Provenance(ctx context.Context, image, publicKeyFile string, opts ...Supply
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.VerifyProvenance(ctx, image, key, o.registry...)
+	return supplychain.VerifyProvenance(ctx, image, key, o.registry...)
 }
 
 // buildKeys are the keys a BuildRequest names, loaded before the build so
 // that a missing file or a wrong password fails in seconds, not after it.
 type buildKeys struct {
-	sign   *pipeline.SigningKey
-	verify *pipeline.VerificationKey
+	sign   *supplychain.SigningKey
+	verify *supplychain.VerificationKey
 }
 
 func loadBuildKeys(req BuildRequest) (*buildKeys, error) {
@@ -232,7 +234,7 @@ func loadBuildKeys(req BuildRequest) (*buildKeys, error) {
 // provenance attestation (SignKey), then require a valid signature (and
 // the provenance just attached) by VerifyKey. Any failure stops Build, so
 // an image that fails verification is never pinned.
-func secureBuild(ctx context.Context, req BuildRequest, keys *buildKeys, r *contract.AppDeploymentRequest, p *contract.Platform, started time.Time, res *BuildResult) error {
+func secureBuild(ctx context.Context, req BuildRequest, keys *buildKeys, r *contract.AppDeploymentRequest, p *contract.Platform, reg []registry.Option, started time.Time, res *BuildResult) error {
 	if keys.sign == nil && keys.verify == nil {
 		return nil
 	}
@@ -242,15 +244,15 @@ func secureBuild(ctx context.Context, req BuildRequest, keys *buildKeys, r *cont
 	}
 	ref := res.Reference
 	if keys.sign != nil {
-		signed, err := pipeline.Sign(ctx, ref, keys.sign)
+		signed, err := supplychain.Sign(ctx, ref, keys.sign, reg...)
 		if err != nil {
 			return err
 		}
 		res.Signature = signed
 		fmt.Fprintf(out, "goldenpath: signed %s with key %s\n", signed.Reference, signed.KeyID)
 
-		in := pipeline.ProvenanceInput{Request: r, Platform: p, StartedOn: started, FinishedOn: time.Now()}
-		if rev, err := pipeline.SourceRevision(req.Source); err == nil {
+		in := supplychain.ProvenanceInput{Request: r, Platform: p, StartedOn: started, FinishedOn: time.Now()}
+		if rev, err := build.SourceRevision(req.Source); err == nil {
 			in.SourceRevision = rev
 		} else {
 			fmt.Fprintf(out, "goldenpath: provenance: no source commit: %v\n", err)
@@ -258,18 +260,18 @@ func secureBuild(ctx context.Context, req BuildRequest, keys *buildKeys, r *cont
 		if r.Spec.Build.Type != contract.BuildTypeDockerfile {
 			if bld, ok := p.Builders[r.Spec.Build.Builder]; ok {
 				in.BuilderImage = res.Builder
-				id, err := pipeline.BuilderIdentity(ctx, bld)
+				id, err := build.BuilderIdentity(ctx, bld, reg...)
 				if err != nil {
 					fmt.Fprintf(out, "goldenpath: provenance: no builder digest: %v\n", err)
 				}
 				in.Builder = id
 			}
 		}
-		st, err := pipeline.NewProvenance(ctx, ref, in)
+		st, err := supplychain.NewProvenance(ctx, ref, in, reg...)
 		if err != nil {
 			return err
 		}
-		att, err := pipeline.AttestProvenance(ctx, ref, st, keys.sign)
+		att, err := supplychain.AttestProvenance(ctx, ref, st, keys.sign, reg...)
 		if err != nil {
 			return err
 		}
@@ -277,14 +279,14 @@ func secureBuild(ctx context.Context, req BuildRequest, keys *buildKeys, r *cont
 		fmt.Fprintf(out, "goldenpath: attested SLSA provenance of %s\n", att.Reference)
 	}
 	if keys.verify != nil {
-		v, err := pipeline.Verify(ctx, ref, keys.verify)
+		v, err := supplychain.Verify(ctx, ref, keys.verify, reg...)
 		if err != nil {
 			return fmt.Errorf("not pinning the GitOps tree: %w", err)
 		}
 		res.Verified = v
 		what := "signature"
 		if res.Provenance != nil {
-			if _, err := pipeline.VerifyProvenance(ctx, ref, keys.verify); err != nil {
+			if _, err := supplychain.VerifyProvenance(ctx, ref, keys.verify, reg...); err != nil {
 				return fmt.Errorf("not pinning the GitOps tree: %w", err)
 			}
 			what = "signature and SLSA provenance"

@@ -4,23 +4,20 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
-	"log"
-	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
+	"github.com/goldenpath-dev/goldenpath/pipeline/build"
+	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
 
 func TestGenerateKeys(t *testing.T) {
@@ -65,9 +62,7 @@ func TestLoadBuildKeys(t *testing.T) {
 // is written.
 func TestSecureBuild(t *testing.T) {
 	ctx := context.Background()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	reg := strings.TrimPrefix(srv.URL, "http://")
+	reg := testregistry.New(t).Host
 	img, err := random.Image(256, 1)
 	require.NoError(t, err)
 	tag, err := name.ParseReference(reg + "/apps/dev/sample-go:latest")
@@ -87,17 +82,17 @@ func TestSecureBuild(t *testing.T) {
 	require.NoError(t, err)
 
 	newResult := func() *BuildResult {
-		return &BuildResult{Result: &pipeline.Result{Tag: tag.String(), Digest: digest.String(), Reference: ref, Published: true, BuildType: contract.BuildTypeBuildpack, Builder: "goldenpath/builder:bookworm"}}
+		return &BuildResult{Result: &build.Result{Tag: tag.String(), Digest: digest.String(), Reference: ref, Published: true, BuildType: contract.BuildTypeBuildpack, Builder: "goldenpath/builder:bookworm"}}
 	}
 
 	// Verifying with a key that did not sign: refused.
 	req := BuildRequest{Publish: reg, Source: "..", VerifyKey: of.PublicKey}
 	k, err := loadBuildKeys(req)
 	require.NoError(t, err)
-	err = secureBuild(ctx, req, k, reqs[0], platform, time.Now(), newResult())
+	err = secureBuild(ctx, req, k, reqs[0], platform, nil, time.Now(), newResult())
 	require.Error(t, err)
 	assert.Equal(t, "not pinning the GitOps tree: image "+ref+" has no valid signature: the digest is not signed", err.Error())
-	var ve *pipeline.VerificationError
+	var ve *supplychain.VerificationError
 	assert.True(t, errors.As(err, &ve))
 
 	// Sign, attest, verify.
@@ -106,7 +101,7 @@ func TestSecureBuild(t *testing.T) {
 	k, err = loadBuildKeys(req)
 	require.NoError(t, err)
 	res := newResult()
-	require.NoError(t, secureBuild(ctx, req, k, reqs[0], platform, time.Now(), res))
+	require.NoError(t, secureBuild(ctx, req, k, reqs[0], platform, nil, time.Now(), res))
 	require.NotNil(t, res.Signature)
 	require.NotNil(t, res.Provenance)
 	require.NotNil(t, res.Verified)
@@ -123,7 +118,7 @@ func TestSecureBuild(t *testing.T) {
 	req = BuildRequest{Publish: reg, Source: "..", SignKey: kf.PrivateKey, VerifyKey: of.PublicKey}
 	k, err = loadBuildKeys(req)
 	require.NoError(t, err)
-	err = secureBuild(ctx, req, k, reqs[0], platform, time.Now(), newResult())
+	err = secureBuild(ctx, req, k, reqs[0], platform, nil, time.Now(), newResult())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no signature of the digest verifies with key "+of.KeyID)
 }

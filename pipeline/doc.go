@@ -1,8 +1,13 @@
-// Package pipeline runs the CI side of the golden path outside the cluster:
-// build an application's image from source (Cloud Native Buildpacks through
-// the pack library, or the Dockerfile fallback through the Docker engine),
-// publish it, and report its digest so the GitOps tree can pin it.
+// Package pipeline holds the CI side of the golden path, one package per
+// job (this package itself has no code):
 //
-// Each stage is a small interface (Builder) with implementations that can
-// be swapped or wrapped; Build picks the one the contract asks for.
+//   - pipeline/registry: the one registry room (options, plain-HTTP rule,
+//     go-containerregistry with a circuit breaker and request statistics,
+//     authentication errors);
+//   - pipeline/cnb: Cloud Native Buildpacks label types;
+//   - pipeline/build: building an app's image (pack, Dockerfile) from a
+//     source tree whose paths never leave it;
+//   - pipeline/supplychain: keys, signatures, SBOMs, SLSA provenance;
+//   - pipeline/fleet: plan, rebase and stack updates across many apps;
+//   - pipeline/kube: the cluster clients.
 package pipeline

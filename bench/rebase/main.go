@@ -52,11 +52,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sync/errgroup"
 
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
+	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
+	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
 
 type config struct {
+	cold        bool
 	registry    string
 	app         string
 	ns          string
@@ -76,13 +80,14 @@ func main() {
 	flag.StringVar(&c.app, "app", "", "a real CNB app image to make the fleet from (required)")
 	flag.StringVar(&c.ns, "ns", "bench-rebase", "repository namespace of the fleet in the registry")
 	flag.IntVar(&c.n, "n", 1000, "fleet size")
-	flag.IntVar(&c.concurrency, "concurrency", pipeline.DefaultRebaseConcurrency, "goldenpath's concurrency")
+	flag.IntVar(&c.concurrency, "concurrency", registry.DefaultConcurrency, "goldenpath's concurrency")
 	flag.IntVar(&c.packN, "pack-n", 0, "images pack rebases (0: all; fewer: timed and extrapolated to n)")
 	flag.StringVar(&c.cli, "cli", "", "goldenpath binary: time `goldenpath rebase --images-file` instead of the library")
 	flag.StringVar(&c.pidFile, "registry-pid-file", "/var/cache/goldenpath/registry/registry.pid", "the registry's pid file, to read its CPU time")
 	flag.StringVar(&c.jsonOut, "json", "", "also write the results as JSON to this file")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of goldenpath's rebase (library mode) to this file")
 	flag.IntVar(&c.runs, "runs", 3, "goldenpath runs (the fleet reset before each); the median is reported")
+	flag.BoolVar(&c.cold, "cold", false, "patch the run image anew before each run, so that every run writes new configs and mounts a new layer (as each real patch does); without it, later runs find the configs of the first in the registry")
 	flag.Parse()
 	if err := run(context.Background(), c); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/rebase:", err)
@@ -92,25 +97,25 @@ func main() {
 
 // results are what the benchmark measured.
 type results struct {
-	N                  int                    `json:"n"`
-	Concurrency        int                    `json:"concurrency"`
-	GoldenpathSeconds  float64                `json:"goldenpathSeconds"`
-	GoldenpathRuns     []float64              `json:"goldenpathRuns"`
-	GoldenpathBest     float64                `json:"goldenpathBestSeconds"`
-	GoldenpathVia      string                 `json:"goldenpathVia"`
-	GoldenpathCPU      float64                `json:"goldenpathCpuSeconds"`
-	RegistryCPU        float64                `json:"registryCpuSeconds"`
-	Requests           pipeline.RegistryStats `json:"requests"`
-	PackImages         int                    `json:"packImages"`
-	PackSeconds        float64                `json:"packSeconds"`
-	PackSecondsForN    float64                `json:"packSecondsForN"`
-	PackExtrapolated   bool                   `json:"packExtrapolated"`
-	PackCPU            float64                `json:"packCpuSeconds"`
-	PackRegistryCPU    float64                `json:"packRegistryCpuSeconds"`
-	Ratio              float64                `json:"ratio"`
-	FleetSetupSeconds  float64                `json:"fleetSetupSeconds"`
-	RunImageBaseLayers int                    `json:"runImageLayers"`
-	AppLayers          int                    `json:"appLayers"`
+	N                  int            `json:"n"`
+	Concurrency        int            `json:"concurrency"`
+	GoldenpathSeconds  float64        `json:"goldenpathSeconds"`
+	GoldenpathRuns     []float64      `json:"goldenpathRuns"`
+	GoldenpathBest     float64        `json:"goldenpathBestSeconds"`
+	GoldenpathVia      string         `json:"goldenpathVia"`
+	GoldenpathCPU      float64        `json:"goldenpathCpuSeconds"`
+	RegistryCPU        float64        `json:"registryCpuSeconds"`
+	Requests           registry.Stats `json:"requests"`
+	PackImages         int            `json:"packImages"`
+	PackSeconds        float64        `json:"packSeconds"`
+	PackSecondsForN    float64        `json:"packSecondsForN"`
+	PackExtrapolated   bool           `json:"packExtrapolated"`
+	PackCPU            float64        `json:"packCpuSeconds"`
+	PackRegistryCPU    float64        `json:"packRegistryCpuSeconds"`
+	Ratio              float64        `json:"ratio"`
+	FleetSetupSeconds  float64        `json:"fleetSetupSeconds"`
+	RunImageBaseLayers int            `json:"runImageLayers"`
+	AppLayers          int            `json:"appLayers"`
 
 	runs []measure
 }
@@ -137,12 +142,12 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
-	md, err := pipeline.ParseLifecycleMetadata(cf.Config.Labels[pipeline.LabelLifecycleMetadata])
+	md, err := cnb.ParseLifecycleMetadata(cf.Config.Labels[cnb.LabelLifecycleMetadata])
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.app, err)
 	}
 	origRun := pickName(md, reg)
-	logf("fleet: copying the run image %s to %s and the app to %s", origRun, runRef, sample)
+	logf("images: copying the run image %s to %s and the app to %s", origRun, runRef, sample)
 	base, err := image(origRun)
 	if err != nil {
 		return fmt.Errorf("reading the app's run image %s: %w", origRun, err)
@@ -154,11 +159,11 @@ func run(ctx context.Context, c config) error {
 	if err := write(sample, app); err != nil {
 		return err
 	}
-	rb, err := pipeline.NewRegistryRebaser(pipeline.WithConcurrency(c.concurrency))
+	rb, err := fleet.NewRegistryRebaser(registry.WithConcurrency(c.concurrency))
 	if err != nil {
 		return err
 	}
-	rep, err := rb.Rebase(ctx, &pipeline.RebaseSpec{Images: []string{sample}, RunImage: runRef, Force: true})
+	rep, err := rb.Rebase(ctx, &fleet.RebaseSpec{Images: []string{sample}, RunImage: runRef, Force: true})
 	if err != nil {
 		return err
 	}
@@ -174,12 +179,12 @@ func run(ctx context.Context, c config) error {
 	baseLayers, _ := base.Layers()
 	res.RunImageBaseLayers, res.AppLayers = len(baseLayers), len(layers)-len(baseLayers)+1
 
-	fleet := make([]string, c.n)
+	images := make([]string, c.n)
 	originals := make([][]byte, c.n)
 	mediaType, _ := app.MediaType()
-	logf("fleet: writing %d variants %s/%s/app-NNNN:latest (one distinct layer each)", c.n, reg, c.ns)
+	logf("images: writing %d variants %s/%s/app-NNNN:latest (one distinct layer each)", c.n, reg, c.ns)
 	err = parallel(c.n, 16, func(i int) error {
-		fleet[i] = fmt.Sprintf("%s/%s/app-%04d:latest", reg, c.ns, i)
+		images[i] = fmt.Sprintf("%s/%s/app-%04d:latest", reg, c.ns, i)
 		v, err := variant(app, i)
 		if err != nil {
 			return err
@@ -187,13 +192,13 @@ func run(ctx context.Context, c config) error {
 		if originals[i], err = v.RawManifest(); err != nil {
 			return err
 		}
-		return write(fleet[i], v)
+		return write(images[i], v)
 	})
 	if err != nil {
-		return fmt.Errorf("writing the fleet: %w", err)
+		return fmt.Errorf("writing the images: %w", err)
 	}
 	res.FleetSetupSeconds = time.Since(setup).Seconds()
-	logf("fleet: ready in %.1fs", res.FleetSetupSeconds)
+	logf("images: ready in %.1fs", res.FleetSetupSeconds)
 
 	// --- 1. patch the run image -------------------------------------------------------------------------------------
 	patched, err := patch(base, time.Now().Format(time.RFC3339Nano))
@@ -211,7 +216,7 @@ func run(ctx context.Context, c config) error {
 	// --- 2. goldenpath, runs times (the fleet reset before each) ----------------------------------------------------
 	reset := func() error {
 		return parallel(c.n, 16, func(i int) error {
-			ref, err := name.ParseReference(fleet[i], name.Insecure)
+			ref, err := name.ParseReference(images[i], name.Insecure)
 			if err != nil {
 				return err
 			}
@@ -221,17 +226,27 @@ func run(ctx context.Context, c config) error {
 	for run := range c.runs {
 		if run > 0 {
 			if err := reset(); err != nil {
-				return fmt.Errorf("resetting the fleet: %w", err)
+				return fmt.Errorf("resetting the images: %w", err)
+			}
+			if c.cold {
+				if patched, err = patch(base, time.Now().Format(time.RFC3339Nano)); err != nil {
+					return err
+				}
+				if err := write(runRef, patched); err != nil {
+					return err
+				}
+				patchedCfg, _ = patched.ConfigFile()
+				top = patchedCfg.RootFS.DiffIDs[len(patchedCfg.RootFS.DiffIDs)-1]
 			}
 		}
-		m, err := timeGoldenpath(ctx, c, fleet, runRef)
+		m, err := timeGoldenpath(ctx, c, images, runRef)
 		if err != nil {
 			return err
 		}
-		if err := check(fleet, top, "goldenpath"); err != nil {
+		if err := check(images, top, "goldenpath"); err != nil {
 			return err
 		}
-		logf("goldenpath run %d: %d images rebased in %.2fs (%.0f images/s)", run+1, c.n, m.seconds, float64(c.n)/m.seconds)
+		logf("goldenpath run %d: %d images rebased in %.2fs (%.0f images/s), %d registry requests", run+1, c.n, m.seconds, float64(c.n)/m.seconds, m.requests.Total())
 		res.GoldenpathRuns = append(res.GoldenpathRuns, m.seconds)
 		if run == 0 || m.seconds < res.GoldenpathBest {
 			res.GoldenpathBest = m.seconds
@@ -246,9 +261,9 @@ func run(ctx context.Context, c config) error {
 	res.GoldenpathSeconds, res.GoldenpathCPU, res.RegistryCPU, res.Requests = med.seconds, med.cpu, med.registryCPU, med.requests
 
 	// --- 3. reset -----------------------------------------------------------------------------------------------------
-	logf("resetting the fleet to its original manifests")
+	logf("resetting the images to its original manifests")
 	if err := reset(); err != nil {
-		return fmt.Errorf("resetting the fleet: %w", err)
+		return fmt.Errorf("resetting the images: %w", err)
 	}
 
 	// --- 4. pack ------------------------------------------------------------------------------------------------------
@@ -266,8 +281,8 @@ func run(ctx context.Context, c config) error {
 	cpu0 := selfCPU()
 	start := time.Now()
 	for i := range packN {
-		if err := pc.Rebase(ctx, client.RebaseOptions{RepoName: fleet[i], RunImage: runRef, Publish: true, InsecureRegistries: []string{reg}}); err != nil {
-			return fmt.Errorf("pack rebase %s: %w", fleet[i], err)
+		if err := pc.Rebase(ctx, client.RebaseOptions{RepoName: images[i], RunImage: runRef, Publish: true, InsecureRegistries: []string{reg}}); err != nil {
+			return fmt.Errorf("pack rebase %s: %w", images[i], err)
 		}
 		if (i+1)%100 == 0 {
 			logf("pack: %d/%d (%.1fs)", i+1, packN, time.Since(start).Seconds())
@@ -278,7 +293,7 @@ func run(ctx context.Context, c config) error {
 	res.PackRegistryCPU = registryCPU(c.pidFile) - regCPU0
 	res.PackSecondsForN = res.PackSeconds * float64(c.n) / float64(packN)
 	res.PackExtrapolated = packN < c.n
-	if err := check(fleet[:packN], top, "pack"); err != nil {
+	if err := check(images[:packN], top, "pack"); err != nil {
 		return err
 	}
 	res.Ratio = res.PackSecondsForN / res.GoldenpathSeconds
@@ -299,21 +314,21 @@ type measure struct {
 	seconds     float64
 	cpu         float64
 	registryCPU float64
-	requests    pipeline.RegistryStats
+	requests    registry.Stats
 }
 
-func timeGoldenpath(ctx context.Context, c config, fleet []string, runRef string) (measure, error) {
+func timeGoldenpath(ctx context.Context, c config, images []string, runRef string) (measure, error) {
 	m := measure{via: "library"}
 	regCPU0 := registryCPU(c.pidFile)
-	var rep *pipeline.RebaseReport
+	var rep *fleet.RebaseReport
 	if c.cli != "" {
 		m.via = "cli"
-		list, err := os.CreateTemp("", "fleet-*.txt")
+		list, err := os.CreateTemp("", "images-*.txt")
 		if err != nil {
 			return m, err
 		}
 		defer os.Remove(list.Name())
-		fmt.Fprintln(list, strings.Join(fleet, "\n"))
+		fmt.Fprintln(list, strings.Join(images, "\n"))
 		list.Close()
 		var out bytes.Buffer
 		cmd := exec.CommandContext(ctx, c.cli, "rebase", "--images-file", list.Name(), "--run-image", runRef,
@@ -325,7 +340,7 @@ func timeGoldenpath(ctx context.Context, c config, fleet []string, runRef string
 		if err != nil {
 			return m, fmt.Errorf("goldenpath rebase: %w", err)
 		}
-		rep = &pipeline.RebaseReport{}
+		rep = &fleet.RebaseReport{}
 		if err := json.Unmarshal(out.Bytes(), rep); err != nil {
 			return m, err
 		}
@@ -333,7 +348,7 @@ func timeGoldenpath(ctx context.Context, c config, fleet []string, runRef string
 			m.cpu = tv(st.Utime) + tv(st.Stime)
 		}
 	} else {
-		rb, err := pipeline.NewRegistryRebaser(pipeline.WithConcurrency(c.concurrency))
+		rb, err := fleet.NewRegistryRebaser(registry.WithConcurrency(c.concurrency))
 		if err != nil {
 			return m, err
 		}
@@ -349,7 +364,7 @@ func timeGoldenpath(ctx context.Context, c config, fleet []string, runRef string
 		}
 		cpu0 := selfCPU()
 		start := time.Now()
-		rep, err = rb.Rebase(ctx, &pipeline.RebaseSpec{Images: fleet, RunImage: runRef})
+		rep, err = rb.Rebase(ctx, &fleet.RebaseSpec{Images: images, RunImage: runRef})
 		m.seconds = time.Since(start).Seconds()
 		m.cpu = selfCPU() - cpu0
 		if c.cpuProfile != "" {
@@ -361,8 +376,8 @@ func timeGoldenpath(ctx context.Context, c config, fleet []string, runRef string
 	}
 	m.registryCPU = registryCPU(c.pidFile) - regCPU0
 	m.requests = rep.Requests
-	if n := rep.Count(pipeline.RebaseRebased); n != len(fleet) {
-		return m, fmt.Errorf("goldenpath rebased %d of %d images: %v", n, len(fleet), rep.Err())
+	if n := rep.Count(fleet.RebaseRebased); n != len(images) {
+		return m, fmt.Errorf("goldenpath rebased %d of %d images: %v", n, len(images), rep.Err())
 	}
 	return m, nil
 }
@@ -397,9 +412,9 @@ func report(w io.Writer, r results) {
 
 // check verifies that every image's tag points at an image whose lifecycle
 // metadata names the patched run image's top layer.
-func check(fleet []string, top v1.Hash, who string) error {
-	return parallel(len(fleet), 16, func(i int) error {
-		img, err := image(fleet[i])
+func check(images []string, top v1.Hash, who string) error {
+	return parallel(len(images), 16, func(i int) error {
+		img, err := image(images[i])
 		if err != nil {
 			return err
 		}
@@ -407,19 +422,19 @@ func check(fleet []string, top v1.Hash, who string) error {
 		if err != nil {
 			return err
 		}
-		md, err := pipeline.ParseLifecycleMetadata(cf.Config.Labels[pipeline.LabelLifecycleMetadata])
+		md, err := cnb.ParseLifecycleMetadata(cf.Config.Labels[cnb.LabelLifecycleMetadata])
 		if err != nil {
 			return err
 		}
 		if md.RunImage.TopLayer != top.String() {
-			return fmt.Errorf("%s: after %s's rebase, runImage.topLayer is %s, want %s", fleet[i], who, md.RunImage.TopLayer, top)
+			return fmt.Errorf("%s: after %s's rebase, runImage.topLayer is %s, want %s", images[i], who, md.RunImage.TopLayer, top)
 		}
 		return nil
 	})
 }
 
 // pickName is the run image name the metadata records on this registry.
-func pickName(md *pipeline.LifecycleMetadata, reg string) string {
+func pickName(md *cnb.LifecycleMetadata, reg string) string {
 	for _, n := range md.Names() {
 		if strings.HasPrefix(n, reg+"/") {
 			return n
@@ -521,33 +536,12 @@ func (m rawManifest) RawManifest() ([]byte, error)        { return m.data, nil }
 func (m rawManifest) MediaType() (types.MediaType, error) { return m.mt, nil }
 
 func parallel(n, workers int, f func(i int) error) error {
-	var (
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
-		next  = make(chan int)
-	)
-	for range min(workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := f(i); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
+	var g errgroup.Group
+	g.SetLimit(workers)
 	for i := range n {
-		next <- i
+		g.Go(func() error { return f(i) })
 	}
-	close(next)
-	wg.Wait()
-	return first
+	return g.Wait()
 }
 
 func selfCPU() float64 {

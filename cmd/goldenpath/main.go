@@ -20,7 +20,15 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
+	// The first SIGINT or SIGTERM cancels the command's context: reading
+	// and rendering stop at the next file and the command exits 130. The
+	// handler is then removed, so that a second signal ends the process at
+	// once even if it is blocked (writing to a full pipe, say).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := cli.Run(ctx, cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Args[1:])
 	stop()
 	os.Exit(code)

@@ -20,6 +20,9 @@ const (
 	ExitOK      = 0 // success; for validate: every document is valid
 	ExitFailure = 1 // the command ran and found problems, or failed
 	ExitUsage   = 2 // the command line was wrong
+	// ExitInterrupted: the command was interrupted (SIGINT or SIGTERM cancel
+	// the context Run is given) and stopped before finishing.
+	ExitInterrupted = 130
 )
 
 // Streams are the standard streams a command uses.
@@ -61,14 +64,18 @@ func Run(ctx context.Context, streams Streams, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(streams.Err, "goldenpath: interrupted (%v)\n", context.Cause(ctx))
+		return ExitInterrupted
+	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(streams.Err, "goldenpath: %v\n", ee.err)
+			fmt.Fprintf(streams.Err, "goldenpath: %s\n", printableLines(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(streams.Err, "goldenpath: %v\n", err)
+	fmt.Fprintf(streams.Err, "goldenpath: %s\n", printableLines(err.Error()))
 	if strings.HasPrefix(err.Error(), "unknown command") {
 		return ExitUsage
 	}

@@ -13,7 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
+	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
 
 // registryFlags are the registry access flags of the commands that only
@@ -24,8 +25,8 @@ func (f *registryFlags) add(c *cobra.Command) {
 	c.Flags().StringArrayVar(&f.insecure, "insecure-registry", nil, "registry host[:port] spoken to over plain HTTP (repeatable; loopback registries always are)")
 }
 
-func (f *registryFlags) options() []pipeline.RegistryOption {
-	return []pipeline.RegistryOption{pipeline.WithInsecureRegistries(f.insecure...)}
+func (f *registryFlags) options() []registry.Option {
+	return []registry.Option{registry.WithInsecureRegistries(f.insecure...)}
 }
 
 func newUpdateStacksCommand(streams Streams) *cobra.Command {
@@ -82,7 +83,7 @@ failure, 2 on usage errors.`,
 			if err != nil {
 				return err
 			}
-			print := func(rep *pipeline.StackReport, err error) {
+			print := func(rep *fleet.StackReport, err error) {
 				if rep != nil {
 					printStackReport(streams.Out, rep, output)
 				}
@@ -115,7 +116,7 @@ failure, 2 on usage errors.`,
 	return c
 }
 
-func printStackReport(w io.Writer, rep *pipeline.StackReport, output string) {
+func printStackReport(w io.Writer, rep *fleet.StackReport, output string) {
 	if output == "json" {
 		data, _ := json.Marshal(rep)
 		fmt.Fprintf(w, "%s\n", data)

@@ -4,10 +4,9 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/stretchr/testify/require"
-
-	"github.com/goldenpath-dev/goldenpath/pipeline"
 )
 
 // update-stacks and render --pin-stacks resolve the platform's stack images
@@ -21,7 +20,7 @@ func TestStackCommands(t *testing.T) {
 
 	code, out, errOut := rbRun(t, "", "platform", "update-stacks", "--platform", platform, "--dry-run", "--kubeconfig", "-", "-o", "json")
 	require.Equal(t, 0, code, errOut)
-	var rep pipeline.StackReport
+	var rep fleet.StackReport
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	require.True(t, rep.DryRun)
 	run1 := f.host + "/goldenpath/run@" + rbDigest(t, f.runRef)

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
 )
 
 func newPlanCommand(streams Streams) *cobra.Command {
@@ -82,16 +82,16 @@ usage errors.`,
 					return err
 				}
 			case "rebase":
-				for _, img := range plan.Images(pipeline.ActionRebase) {
+				for _, img := range plan.Images(fleet.ActionRebase) {
 					fmt.Fprintln(streams.Out, img)
 				}
 			default:
 				printPlan(streams.Out, plan, all)
 			}
-			if plan.Count(pipeline.ActionError) > 0 {
+			if plan.Count(fleet.ActionError) > 0 {
 				if output != "text" {
 					for _, it := range plan.Items {
-						if it.Action == pipeline.ActionError {
+						if it.Action == fleet.ActionError {
 							fmt.Fprintf(streams.Err, "goldenpath: %s: %s\n", it.Image, it.Error)
 						}
 					}
@@ -111,13 +111,13 @@ usage errors.`,
 	return c
 }
 
-func printPlan(w io.Writer, plan *pipeline.Plan, all bool) {
+func printPlan(w io.Writer, plan *fleet.Plan, all bool) {
 	width := 0
 	for _, it := range plan.Items {
 		width = max(width, len(it.Image))
 	}
 	for _, it := range plan.Items {
-		if it.Action == pipeline.ActionError {
+		if it.Action == fleet.ActionError {
 			fmt.Fprintf(w, "%-7s  %s: %s\n", it.Action, it.Image, it.Error)
 			continue
 		}
@@ -127,7 +127,7 @@ func printPlan(w io.Writer, plan *pipeline.Plan, all bool) {
 		}
 		fmt.Fprintf(w, "%-7s  %-*s  %s\n", it.Action, width, it.Image, strings.Join(reasons, ","))
 		for _, e := range it.Evidence {
-			if !all && !e.Changed && it.Action != pipeline.ActionSkip {
+			if !all && !e.Changed && it.Action != fleet.ActionSkip {
 				continue
 			}
 			var line string
@@ -144,13 +144,13 @@ func printPlan(w io.Writer, plan *pipeline.Plan, all bool) {
 			}
 			fmt.Fprintf(w, "         %s\n", short(line))
 		}
-		if it.Action == pipeline.ActionRebase {
+		if it.Action == fleet.ActionRebase {
 			fmt.Fprintf(w, "         %-9s  goldenpath rebase %s --run-image %s\n", "fix", it.Image, it.RunImage)
 		}
 	}
 	fmt.Fprintf(w, "%s: %d to rebuild, %d to rebase, %d up to date, %d skipped, %d errors (%.2fs)\n", images(len(plan.Items)),
-		plan.Count(pipeline.ActionRebuild), plan.Count(pipeline.ActionRebase), plan.Count(pipeline.ActionNothing),
-		plan.Count(pipeline.ActionSkip), plan.Count(pipeline.ActionError), plan.Seconds)
+		plan.Count(fleet.ActionRebuild), plan.Count(fleet.ActionRebase), plan.Count(fleet.ActionNothing),
+		plan.Count(fleet.ActionSkip), plan.Count(fleet.ActionError), plan.Seconds)
 }
 
 func orUnknown(s string) string {

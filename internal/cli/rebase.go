@@ -12,7 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
+	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
 
 // fleetFlags are the flags plan and rebase share: which apps, where.
@@ -28,7 +29,7 @@ func (f *fleetFlags) add(c *cobra.Command, runImageHelp string) {
 	fl.StringArrayVarP(&f.req.Paths, "file", "f", nil, "contract file or folder: each buildpack app's image (repeatable)")
 	fl.StringVar(&f.req.Registry, "registry", "", "registry prefix replacing the platform's for the images of contracts (REGISTRY[/path])")
 	fl.StringVar(&f.req.RunImage, "run-image", "", runImageHelp)
-	fl.IntVar(&f.req.Concurrency, "concurrency", pipeline.DefaultRebaseConcurrency, "images processed at once")
+	fl.IntVar(&f.req.Concurrency, "concurrency", registry.DefaultConcurrency, "images processed at once")
 	fl.DurationVar(&f.req.Timeout, "timeout", 0, "bound on each registry request (default 60s)")
 }
 
@@ -101,7 +102,7 @@ Exit status: 0 when every image is rebased or up to date, 1 when any failed,
 			req := goldenpath.RebaseRequest{FleetRequest: fr, DryRun: dry, Force: force, Resume: resume}
 			var mu sync.Mutex
 			if output == "text" && !quiet {
-				req.Progress = func(r pipeline.RebaseResult) {
+				req.Progress = func(r fleet.RebaseResult) {
 					mu.Lock()
 					defer mu.Unlock()
 					printRebaseResult(streams.Out, r)
@@ -129,7 +130,7 @@ Exit status: 0 when every image is rebased or up to date, 1 when any failed,
 			} else {
 				if quiet {
 					for _, r := range rep.Results {
-						if r.Status == pipeline.RebaseFailed {
+						if r.Status == fleet.RebaseFailed {
 							printRebaseResult(streams.Out, r)
 						}
 					}
@@ -139,7 +140,7 @@ Exit status: 0 when every image is rebased or up to date, 1 when any failed,
 			if err != nil {
 				return err
 			}
-			if rep.Count(pipeline.RebaseFailed) > 0 {
+			if rep.Count(fleet.RebaseFailed) > 0 {
 				return failed
 			}
 			return nil
@@ -160,12 +161,12 @@ var digestRE = regexp.MustCompile(`sha256:([0-9a-f]{12})[0-9a-f]{52}`)
 // short shortens the sha256 digests in s to 12 hex digits for text output.
 func short(s string) string { return digestRE.ReplaceAllString(s, "sha256:$1") }
 
-func printRebaseResult(w io.Writer, r pipeline.RebaseResult) {
+func printRebaseResult(w io.Writer, r fleet.RebaseResult) {
 	switch r.Status {
-	case pipeline.RebaseFailed:
+	case fleet.RebaseFailed:
 		fmt.Fprintf(w, "%-12s  %s: %s\n", r.Status, r.Image, r.Error)
 		return
-	case pipeline.RebaseUpToDate:
+	case fleet.RebaseUpToDate:
 		fmt.Fprintf(w, "%-12s  %s  %s (run image top %s)\n", r.Status, r.Image, short(r.Digest), short(r.To.TopLayer))
 	default:
 		fmt.Fprintf(w, "%-12s  %s  %s -> %s  (run image %s top %s -> %s; base layers %d -> %d, app layers %d kept",
@@ -175,7 +176,7 @@ func printRebaseResult(w io.Writer, r pipeline.RebaseResult) {
 			fmt.Fprintf(w, "; labels %s", strings.Join(r.Labels, ", "))
 		}
 		fmt.Fprintln(w, ")")
-		if r.Status == pipeline.RebaseWouldRebase {
+		if r.Status == fleet.RebaseWouldRebase {
 			fmt.Fprintf(w, "%-12s    runImage.reference %s -> %s\n", "", short(r.From.Reference), short(r.To.Reference))
 			if r.From.Image != r.To.Image {
 				fmt.Fprintf(w, "%-12s    runImage.image %s -> %s\n", "", r.From.Image, r.To.Image)
@@ -190,10 +191,10 @@ func printRebaseResult(w io.Writer, r pipeline.RebaseResult) {
 	}
 }
 
-func printRebaseSummary(w io.Writer, rep *pipeline.RebaseReport) {
+func printRebaseSummary(w io.Writer, rep *fleet.RebaseReport) {
 	var parts []string
-	for _, s := range []pipeline.RebaseStatus{pipeline.RebaseRebased, pipeline.RebaseWouldRebase, pipeline.RebaseUpToDate, pipeline.RebaseFailed} {
-		if n := rep.Count(s); n > 0 || s == pipeline.RebaseFailed {
+	for _, s := range []fleet.RebaseStatus{fleet.RebaseRebased, fleet.RebaseWouldRebase, fleet.RebaseUpToDate, fleet.RebaseFailed} {
+		if n := rep.Count(s); n > 0 || s == fleet.RebaseFailed {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}
 	}

@@ -5,16 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -24,7 +20,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
+	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
+	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
 )
 
 // rbRun runs the CLI in-process with stdin.
@@ -85,15 +83,13 @@ func rbAppend(t *testing.T, img v1.Image) v1.Image {
 
 func newRBFleet(t *testing.T, n int) *rbFleet {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	f := &rbFleet{host: strings.TrimPrefix(srv.URL, "http://")}
+	f := &rbFleet{host: testregistry.New(t).Host}
 	f.runRef = f.host + "/goldenpath/run:test"
 	run, err := random.Image(100, 2)
 	require.NoError(t, err)
 	f.run = rbWithConfig(t, run, func(c *v1.ConfigFile) {
 		c.OS, c.Architecture = "linux", "amd64"
-		c.Config.Labels[pipeline.LabelStackID] = "io.goldenpath.stacks.test"
+		c.Config.Labels[cnb.LabelStackID] = "io.goldenpath.stacks.test"
 	})
 	rbWrite(t, f.runRef, f.run)
 	runCfg, err := f.run.ConfigFile()
@@ -104,10 +100,10 @@ func newRBFleet(t *testing.T, n int) *rbFleet {
 	for i := range n {
 		app := rbWithConfig(t, rbAppend(t, f.run), func(c *v1.ConfigFile) {
 			c.Config.Env = []string{"CNB_PLATFORM_API=0.13"}
-			c.Config.Labels[pipeline.LabelLifecycleMetadata] = fmt.Sprintf(
+			c.Config.Labels[cnb.LabelLifecycleMetadata] = fmt.Sprintf(
 				`{"app":[],"buildpacks":[],"runImage":{"topLayer":%q,"reference":"%s/goldenpath/run@%s","image":"goldenpath/run:test","mirrors":[%q]}}`,
 				top, f.host, runDigest, f.runRef)
-			c.Config.Labels[pipeline.LabelBuildMetadata] = `{"buildpacks":[{"id":"goldenpath/go","version":"0.1.0"}],"launcher":{"version":"0.21.0"}}`
+			c.Config.Labels[cnb.LabelBuildMetadata] = `{"buildpacks":[{"id":"goldenpath/go","version":"0.1.0"}],"launcher":{"version":"0.21.0"}}`
 		})
 		ref := fmt.Sprintf("%s/apps/dev/app-%d:latest", f.host, i)
 		rbWrite(t, ref, app)
@@ -189,7 +185,7 @@ func TestRebaseCommand(t *testing.T) {
 	assert.NotEqual(t, before, rbDigest(t, f.apps[0]))
 	data, err := os.ReadFile(report)
 	require.NoError(t, err)
-	var rep pipeline.RebaseReport
+	var rep fleet.RebaseReport
 	require.NoError(t, json.Unmarshal(data, &rep))
 	assert.Len(t, rep.Results, 3)
 
@@ -200,8 +196,8 @@ func TestRebaseCommand(t *testing.T) {
 	code, out, _ = rbRun(t, "", "rebase", "-o", "json", f.apps[2], f.host+"/apps/dev/nope:latest")
 	assert.Equal(t, cli.ExitFailure, code)
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
-	assert.Equal(t, pipeline.RebaseUpToDate, rep.Results[0].Status)
-	assert.Equal(t, pipeline.RebaseFailed, rep.Results[1].Status)
+	assert.Equal(t, fleet.RebaseUpToDate, rep.Results[0].Status)
+	assert.Equal(t, fleet.RebaseFailed, rep.Results[1].Status)
 
 	for _, args := range [][]string{{"rebase"}, {"rebase", "-o", "yaml", "x"}, {"rebase", "--concurrency", "0", "x"}, {"rebase", "--nope"}} {
 		code, _, errOut := rbRun(t, "", args...)
@@ -242,10 +238,10 @@ func TestPlanCommand(t *testing.T) {
 	require.Equal(t, cli.ExitOK, code, errOut)
 	code, out, _ = rbRun(t, "", "plan", "--platform", platform, "--skip-builder", "-o", "json", "--image", f.apps[0])
 	require.Equal(t, cli.ExitOK, code)
-	var plan pipeline.Plan
+	var plan fleet.Plan
 	require.NoError(t, json.Unmarshal([]byte(out), &plan))
 	require.Len(t, plan.Items, 1)
-	assert.Equal(t, pipeline.ActionNothing, plan.Items[0].Action)
+	assert.Equal(t, fleet.ActionNothing, plan.Items[0].Action)
 
 	// A pinned commit the image does not record: the evidence says so with --all.
 	code, out, _ = rbRun(t, "", "plan", "--platform", platform, "--skip-builder", "--all", "--revision", "app-0="+strings.Repeat("a", 40), filepath.Join(contracts, "app-0.yaml"))

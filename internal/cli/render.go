@@ -8,7 +8,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
@@ -123,7 +123,7 @@ func newPlatformCommand(streams Streams) *cobra.Command {
 			}
 			var objs []render.Object
 			if pinStacks {
-				var images []pipeline.StackImage
+				var images []fleet.StackImage
 				objs, images, err = goldenpath.RenderPinnedPlatform(c.Context(), rf.options(), popt)
 				for _, img := range images {
 					fmt.Fprintf(streams.Err, "builder %s: %s image %s is %s\n", img.Builder, img.Role, img.Ref, img.Pinned)

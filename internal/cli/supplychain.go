@@ -13,12 +13,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
 
 // keyPassword is the private key's password, from $COSIGN_PASSWORD as
 // cosign reads it.
-func keyPassword() []byte { return []byte(os.Getenv(pipeline.CosignPasswordEnv)) }
+func keyPassword() []byte { return []byte(os.Getenv(supplychain.CosignPasswordEnv)) }
 
 // outputFlag is the -o text|json flag of the supply-chain commands.
 type outputFlag struct{ format string }
@@ -61,7 +61,7 @@ the CI's secrets; give cosign.pub to whoever verifies.`,
 			}
 			password := keyPassword()
 			if len(password) == 0 {
-				fmt.Fprintf(streams.Err, "goldenpath: warning: $%s is empty: the private key is not protected by a password\n", pipeline.CosignPasswordEnv)
+				fmt.Fprintf(streams.Err, "goldenpath: warning: $%s is empty: the private key is not protected by a password\n", supplychain.CosignPasswordEnv)
 			}
 			files, err := goldenpath.GenerateKeys(dir, goldenpath.WithKeyPassword(password), goldenpath.WithOverwriteKeys(overwrite))
 			if err != nil {
@@ -200,7 +200,7 @@ An image built from a Dockerfile has no buildpack SBOM: exit status 1.`,
 					return writeJSON(streams.Out, written)
 				}
 				for _, f := range written {
-					fmt.Fprintf(streams.Out, "wrote %s\n", f)
+					fmt.Fprintf(streams.Out, "wrote %s\n", printable(f))
 				}
 				return nil
 			}
@@ -216,8 +216,10 @@ An image built from a Dockerfile has no buildpack SBOM: exit status 1.`,
 	return c
 }
 
-func printSBOM(w io.Writer, s *pipeline.SBOM) {
-	fmt.Fprintf(w, "%s (%s): %d SBOM documents in layer %s\n", s.Image, s.Digest, len(s.Files), s.Layer)
+// printSBOM prints the summary; every string from the image goes through
+// printable.
+func printSBOM(w io.Writer, s *supplychain.SBOM) {
+	fmt.Fprintf(w, "%s (%s): %d SBOM documents in layer %s\n", printable(s.Image), s.Digest, len(s.Files), s.Layer)
 	for _, f := range s.Files {
 		who := f.Buildpack
 		if who == "" {
@@ -229,9 +231,9 @@ func printSBOM(w io.Writer, s *pipeline.SBOM) {
 		if f.Layer != "" {
 			who += " layer " + f.Layer
 		}
-		fmt.Fprintf(w, "\n%s: %s, %d components (%s)\n", who, f.Format, len(f.Components), f.Path)
+		fmt.Fprintf(w, "\n%s: %s, %d components (%s)\n", printable(who), f.Format, len(f.Components), printable(f.Path))
 		if f.ParseError != "" {
-			fmt.Fprintf(w, "  unreadable: %s\n", f.ParseError)
+			fmt.Fprintf(w, "  unreadable: %s\n", printable(f.ParseError))
 		}
 		for _, comp := range f.Components {
 			line := "  " + comp.Name
@@ -241,7 +243,7 @@ func printSBOM(w io.Writer, s *pipeline.SBOM) {
 			if comp.PURL != "" {
 				line += "  " + comp.PURL
 			}
-			fmt.Fprintln(w, line)
+			fmt.Fprintln(w, printable(line))
 		}
 	}
 }
@@ -295,7 +297,7 @@ Exit status: 1 when there is no provenance attestation, or none verifies.`,
 	return c
 }
 
-func printProvenance(w io.Writer, res *pipeline.ProvenanceResult) {
+func printProvenance(w io.Writer, res *supplychain.ProvenanceResult) {
 	st := res.Statement
 	bd := st.Predicate.BuildDefinition
 	rd := st.Predicate.RunDetails

@@ -5,16 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -26,15 +22,15 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
+	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
+	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
 
 // scRegistryHost starts an in-process registry and returns host:port.
 func scRegistryHost(t *testing.T) string {
 	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
+	return testregistry.New(t).Host
 }
 
 func scPush(t *testing.T, ref string, img v1.Image) string {
@@ -58,12 +54,22 @@ func scRandom(t *testing.T) v1.Image {
 // labels, as a buildpack build makes.
 func scBuildpackImage(t *testing.T) v1.Image {
 	t.Helper()
+	data, err := os.ReadFile("../../pipeline/supplychain/testdata/app.sbom.cdx.json")
+	require.NoError(t, err)
+	return scSBOMImage(t, "layers/sbom/launch/goldenpath_go/app/sbom.cdx.json", data,
+		`,"runImage":{"topLayer":"sha256:1","reference":"127.0.0.1:5111/goldenpath/run@sha256:`+strings.Repeat("2", 64)+`","image":"127.0.0.1:5111/goldenpath/run:bookworm"}`,
+		`{"buildpacks":[{"id":"goldenpath/go","version":"0.1.0"}],"launcher":{"version":"0.21.0"}}`)
+}
+
+// scSBOMImage is a random image with one SBOM document at path in its SBOM
+// layer; moreLifecycle is added to the lifecycle metadata label's JSON and
+// buildMetadata, when set, is the build metadata label.
+func scSBOMImage(t *testing.T, path string, data []byte, moreLifecycle, buildMetadata string) v1.Image {
+	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	data, err := os.ReadFile("../../pipeline/testdata/supplychain/app.sbom.cdx.json")
-	require.NoError(t, err)
-	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "layers/sbom/launch/goldenpath_go/app/sbom.cdx.json", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))}))
-	_, err = tw.Write(data)
+	require.NoError(t, tw.WriteHeader(&tar.Header{Name: path, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))}))
+	_, err := tw.Write(data)
 	require.NoError(t, err)
 	require.NoError(t, tw.Close())
 	layer := static.NewLayer(buf.Bytes(), types.DockerUncompressedLayer)
@@ -74,9 +80,9 @@ func scBuildpackImage(t *testing.T) v1.Image {
 	cf, err := img.ConfigFile()
 	require.NoError(t, err)
 	cf = cf.DeepCopy()
-	cf.Config.Labels = map[string]string{
-		pipeline.LabelLifecycleMetadata: `{"sbom":{"sha":"` + diffID.String() + `"},"runImage":{"topLayer":"sha256:1","reference":"127.0.0.1:5111/goldenpath/run@sha256:` + strings.Repeat("2", 64) + `","image":"127.0.0.1:5111/goldenpath/run:bookworm"}}`,
-		pipeline.LabelBuildMetadata:     `{"buildpacks":[{"id":"goldenpath/go","version":"0.1.0"}],"launcher":{"version":"0.21.0"}}`,
+	cf.Config.Labels = map[string]string{cnb.LabelLifecycleMetadata: `{"sbom":{"sha":"` + diffID.String() + `"}` + moreLifecycle + `}`}
+	if buildMetadata != "" {
+		cf.Config.Labels[cnb.LabelBuildMetadata] = buildMetadata
 	}
 	img, err = mutate.ConfigFile(img, cf)
 	require.NoError(t, err)
@@ -86,7 +92,7 @@ func scBuildpackImage(t *testing.T) v1.Image {
 // scKeygen writes a key pair with the CLI and returns its folder.
 func scKeygen(t *testing.T, password string) string {
 	t.Helper()
-	t.Setenv(pipeline.CosignPasswordEnv, password)
+	t.Setenv(supplychain.CosignPasswordEnv, password)
 	dir := t.TempDir()
 	code, out, errOut := run(t, "keygen", "--out", dir)
 	require.Equal(t, cli.ExitOK, code, errOut)
@@ -95,7 +101,7 @@ func scKeygen(t *testing.T, password string) string {
 }
 
 func TestKeygenCommand(t *testing.T) {
-	t.Setenv(pipeline.CosignPasswordEnv, "")
+	t.Setenv(supplychain.CosignPasswordEnv, "")
 	dir := t.TempDir()
 	code, out, errOut := run(t, "keygen", "--out", dir)
 	require.Equal(t, cli.ExitOK, code, errOut)
@@ -130,11 +136,11 @@ func TestSignVerifyCommands(t *testing.T) {
 	repo := reg + "/apps/dev/app"
 
 	// Wrong password.
-	t.Setenv(pipeline.CosignPasswordEnv, "nope")
+	t.Setenv(supplychain.CosignPasswordEnv, "nope")
 	code, _, errOut := run(t, "sign", tag, "--key", filepath.Join(keys, "cosign.key"))
 	assert.Equal(t, cli.ExitFailure, code)
 	assert.Contains(t, errOut, "wrong password? it is read from $COSIGN_PASSWORD")
-	t.Setenv(pipeline.CosignPasswordEnv, "s3cret")
+	t.Setenv(supplychain.CosignPasswordEnv, "s3cret")
 
 	// (a) unsigned.
 	code, out, errOut := run(t, "verify", tag, "--key", filepath.Join(keys, "cosign.pub"))
@@ -152,7 +158,7 @@ func TestSignVerifyCommands(t *testing.T) {
 
 	code, out, _ = run(t, "verify", tag, "--key", filepath.Join(keys, "cosign.pub"), "-o", "json")
 	require.Equal(t, cli.ExitOK, code)
-	var vr pipeline.VerifyResult
+	var vr supplychain.VerifyResult
 	require.NoError(t, json.Unmarshal([]byte(out), &vr))
 	assert.Equal(t, digest, vr.Digest)
 
@@ -199,7 +205,7 @@ func TestSBOMCommand(t *testing.T) {
 
 	code, out, _ = run(t, "sbom", tag, "-o", "json")
 	require.Equal(t, cli.ExitOK, code)
-	var s pipeline.SBOM
+	var s supplychain.SBOM
 	require.NoError(t, json.Unmarshal([]byte(out), &s))
 	require.Len(t, s.Files, 1)
 	assert.Len(t, s.Files[0].Components, 3)
@@ -225,13 +231,13 @@ func TestProvenanceCommand(t *testing.T) {
 
 	reqs, err := contract.LoadFile("../../examples/apps/go/goldenpath.yaml")
 	require.NoError(t, err)
-	st, err := pipeline.NewProvenance(ctx, tag, pipeline.ProvenanceInput{Request: reqs[0], BuilderImage: "goldenpath/builder:bookworm", SourceRevision: strings.Repeat("a", 40)})
+	st, err := supplychain.NewProvenance(ctx, tag, supplychain.ProvenanceInput{Request: reqs[0], BuilderImage: "goldenpath/builder:bookworm", SourceRevision: strings.Repeat("a", 40)})
 	require.NoError(t, err)
 	priv, err := os.ReadFile(filepath.Join(keys, "cosign.key"))
 	require.NoError(t, err)
-	sk, err := pipeline.LoadSigningKey(priv, nil)
+	sk, err := supplychain.LoadSigningKey(priv, nil)
 	require.NoError(t, err)
-	_, err = pipeline.AttestProvenance(ctx, tag, st, sk)
+	_, err = supplychain.AttestProvenance(ctx, tag, st, sk)
 	require.NoError(t, err)
 
 	code, out, errOut := run(t, "provenance", tag, "--key", filepath.Join(keys, "cosign.pub"))

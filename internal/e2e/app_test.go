@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/internal/testenv"
+	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
@@ -150,7 +150,7 @@ func writeFile(path, content string) error {
 // PatchImage adds one layer holding the patch file and the patch label, and
 // leaves the source image as it was.
 func TestPatchImage(t *testing.T) {
-	reg := testenv.InProcessRegistry(t)
+	reg := testregistry.New(t).Host
 	ctx := context.Background()
 	base, err := random.Image(512, 2)
 	require.NoError(t, err)

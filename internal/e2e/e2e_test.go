@@ -19,7 +19,8 @@ import (
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
 	"github.com/goldenpath-dev/goldenpath/internal/e2e"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
-	"github.com/goldenpath-dev/goldenpath/pipeline"
+	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
+	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
 
 var samples = []struct{ app, body string }{
@@ -129,9 +130,9 @@ func TestSampleAppsFromContractToRunningApp(t *testing.T) {
 		require.NoError(t, err)
 		t.Logf("patched run image %s@%s", runImage, digest)
 
-		rebaser, err := pipeline.NewRegistryRebaser(pipeline.WithInsecureRegistries(reg))
+		rebaser, err := fleet.NewRegistryRebaser(registry.WithInsecureRegistries(reg))
 		require.NoError(t, err)
-		spec := &pipeline.RebaseSpec{RunImage: runImage, Force: true}
+		spec := &fleet.RebaseSpec{RunImage: runImage, Force: true}
 		for _, app := range cnb {
 			spec.Images = append(spec.Images, apps[app].d.Image)
 		}
@@ -145,7 +146,7 @@ func TestSampleAppsFromContractToRunningApp(t *testing.T) {
 			res := rep.Results[i]
 			r := apps[app]
 			t.Run(app, func(t *testing.T) {
-				require.Equal(t, pipeline.RebaseRebased, res.Status, "%+v", res)
+				require.Equal(t, fleet.RebaseRebased, res.Status, "%+v", res)
 				require.NotNil(t, res.From)
 				require.NotNil(t, res.To)
 				assert.NotEqual(t, res.From.TopLayer, res.To.TopLayer, "runImage.topLayer changes")

@@ -9,10 +9,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,8 +18,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-containerregistry/pkg/registry"
 )
 
 // Docker is the Docker client binary the setup scripts use.
@@ -42,17 +38,6 @@ func Registry(t testing.TB) string {
 	}
 	resp.Body.Close()
 	return reg
-}
-
-// InProcessRegistry starts go-containerregistry's registry in the test
-// process (httptest, plain HTTP on 127.0.0.1, request log discarded) and
-// returns its host:port; it stops when the test ends. For tests that need a
-// registry but no Docker engine or setup.
-func InProcessRegistry(t testing.TB) string {
-	t.Helper()
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
 }
 
 // RequireDocker fails the test when the Docker engine is not answering.
