@@ -151,6 +151,7 @@ func (p *Platform) Validate() Errors {
 			v.subdomain(bp.Child("secret"), t.Secret)
 		}
 	}
+	p.validateEgress(v)
 	v.errs.Sort()
 	return v.errs
 }

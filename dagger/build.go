@@ -127,21 +127,33 @@ func (m *Goldenpath) BuildpackBuild(
 	// +optional
 	// +default=-1
 	gid int,
+	// Platform file: the contract is checked against it, and its build network (mirrors, proxy, CA launch flags) is
+	// written to the creator's /platform (default: the embedded default platform, which has none).
+	// +optional
+	platform *dagger.File,
+	// The platform's builder the build network is taken for (per-builder overrides); with contracts, the request's.
+	// +optional
+	// +default="default"
+	builderName string,
+	// CA bundles (PEM) trusted in the build, as bindings of type ca-certificates: the platform's caCertificates files.
+	// +optional
+	caBundle []*dagger.File,
+	// Build env, NAME=VALUE (repeatable), over the contract's; the platform's build network wins on conflicts.
+	// +optional
+	env []string,
 	// Folder holding the application's contract: its build env and subPath apply.
 	// +optional
 	contracts *dagger.Directory,
 	// Application to build when the contracts hold several.
 	// +optional
 	application string,
-	// Platform file the contract is checked against (default: the embedded default platform).
-	// +optional
-	platform *dagger.File,
 	// Name of the Dagger cache volume of the lifecycle's cache (default: goldenpath-cnb-cache-<image repository>).
 	// +optional
 	cacheVolume string,
 ) (string, error) {
 	b := cnbBuild{image: image, builder: builder, runImage: runImage, insecure: insecureRegistry, username: username,
-		password: password, uid: uid, gid: gid, cacheVolume: cacheVolume}
+		password: password, uid: uid, gid: gid, platform: platform, builderName: builderName, caBundle: caBundle,
+		cacheVolume: cacheVolume}
 	if contracts != nil {
 		r, err := m.request(ctx, contracts, platform, application)
 		if err != nil {
@@ -150,10 +162,23 @@ func (m *Goldenpath) BuildpackBuild(
 		if r.Spec.Build.Type == contract.BuildTypeDockerfile {
 			return "", fmt.Errorf("application %s is built from its Dockerfile (spec.build.type: dockerfile): use docker-build, or ship", r.Application)
 		}
-		b.env = r.Spec.Build.Env
+		b = b.forRequest(r)
 		source = appDir(source, r)
 	}
+	b.env = append(b.env, env...)
 	return b.run(ctx, source)
+}
+
+// forRequest is b for the request's build: its builder's build network and its build env (sorted, before env given
+// to the function).
+func (b cnbBuild) forRequest(r *contract.AppDeploymentRequest) cnbBuild {
+	if r.Spec.Build.Builder != "" {
+		b.builderName = r.Spec.Build.Builder
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.Spec.Build.Env)) {
+		b.env = append(b.env, k+"="+r.Spec.Build.Env[k])
+	}
+	return b
 }
 
 // cnbBuild is one buildpack build.
@@ -163,7 +188,10 @@ type cnbBuild struct {
 	username                 string
 	password                 *dagger.Secret
 	uid, gid                 int
-	env                      map[string]string
+	platform                 *dagger.File
+	builderName              string
+	caBundle                 []*dagger.File
+	env                      []string // NAME=VALUE, later ones win
 	cacheVolume              string
 }
 
@@ -195,11 +223,15 @@ func (b cnbBuild) run(ctx context.Context, source *dagger.Directory) (string, er
 		WithDirectory("/workspace", source, dagger.ContainerWithDirectoryOpts{Owner: owner}).
 		WithExec([]string{"chmod", "0777", "/workspace"}). // after the copy, which gives the folder the source's mode
 		WithEnvVariable("CNB_PLATFORM_API", cnbPlatformAPI)
-	for _, k := range slices.Sorted(maps.Keys(b.env)) {
-		if !envName.MatchString(k) {
+	env := append([]string(nil), b.env...)
+	for _, e := range env {
+		if k, _, _ := strings.Cut(e, "="); !envName.MatchString(k) {
 			return "", fmt.Errorf("build env %q: not a variable name (%s)", k, contract.EnvNamePattern)
 		}
-		ctr = ctr.WithNewFile("/platform/env/"+k, b.env[k])
+	}
+	ctr, err = withEgress(ctx, ctr, owner, b.platform, b.builderName, b.caBundle, env)
+	if err != nil {
+		return "", err
 	}
 	volume := b.cacheVolume
 	if volume == "" {

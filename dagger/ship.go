@@ -61,7 +61,7 @@ func (m *Goldenpath) Ship(
 			return nil, fmt.Errorf("application %s is built with buildpacks: give the builder image", r.Application)
 		}
 		b := cnbBuild{image: image, builder: builder, runImage: runImage, insecure: insecureRegistry, uid: -1, gid: -1,
-			env: r.Spec.Build.Env}
+			platform: platform, builderName: "default"}.forRequest(r)
 		if ref, err = b.run(ctx, appDir(source, r)); err != nil {
 			return nil, fmt.Errorf("buildpack build: %w", err)
 		}

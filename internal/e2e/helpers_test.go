@@ -20,7 +20,9 @@ type logWriter struct{ t testing.TB }
 
 func (w logWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
-	w.t.Log(strings.TrimRight(string(p), "\n"))
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		w.t.Log(line) // one line each: no indented continuation lines, which .ci/run shows as figures
+	}
 	return len(p), nil
 }
 
