@@ -32,16 +32,17 @@ import (
 
 // daggerCLI runs `dagger call` in dagger/ against the engine the setup started.
 type daggerCLI struct {
-	root, registry, hostRegistry string
-	env                          []string
+	bin, root, registry, hostRegistry string
+	env                               []string
 }
 
 func newDagger(t *testing.T) *daggerCLI {
 	t.Helper()
 	env := requireEnv(t, "bash hack/setup.sh && bash hack/setup.sh dagger",
-		"GOLDENPATH_REGISTRY", "GOLDENPATH_DAGGER_PATH", "GOLDENPATH_DAGGER_ENGINE", "GOLDENPATH_DAGGER_REGISTRY")
+		"GOLDENPATH_REGISTRY", "GOLDENPATH_DAGGER_BIN", "GOLDENPATH_DAGGER_PATH", "GOLDENPATH_DAGGER_ENGINE", "GOLDENPATH_DAGGER_REGISTRY")
+	// (the CLI by its path; PATH also gets the setup's folder, whose docker is the 20.10 client the CLI runs)
 	return &daggerCLI{
-		root: testenv.RepoRoot(t), registry: env["GOLDENPATH_DAGGER_REGISTRY"], hostRegistry: env["GOLDENPATH_REGISTRY"],
+		bin: env["GOLDENPATH_DAGGER_BIN"], root: testenv.RepoRoot(t), registry: env["GOLDENPATH_DAGGER_REGISTRY"], hostRegistry: env["GOLDENPATH_REGISTRY"],
 		env: append(os.Environ(), "PATH="+env["GOLDENPATH_DAGGER_PATH"]+":"+os.Getenv("PATH"),
 			"_EXPERIMENTAL_DAGGER_RUNNER_HOST=docker-container://"+env["GOLDENPATH_DAGGER_ENGINE"],
 			"DAGGER_NO_NAG=1", "DO_NOT_TRACK=1"),
@@ -52,7 +53,7 @@ func newDagger(t *testing.T) *daggerCLI {
 func (d *daggerCLI) call(t *testing.T, args ...string) string {
 	t.Helper()
 	start := time.Now()
-	out, err := runErr(filepath.Join(d.root, "dagger"), d.env, "dagger", append([]string{"call", "--silent"}, args...)...)
+	out, err := runErr(filepath.Join(d.root, "dagger"), d.env, d.bin, append([]string{"call", "--silent"}, args...)...)
 	require.NoError(t, err)
 	t.Logf("dagger call %s: %.1fs", args[0], time.Since(start).Seconds())
 	return out
@@ -61,7 +62,7 @@ func (d *daggerCLI) call(t *testing.T, args ...string) string {
 // callErr runs `dagger call ARGS` with plain progress and returns standard output and standard error (which holds
 // the logs of what the engine ran).
 func (d *daggerCLI) callErr(args ...string) (string, string, error) {
-	cmd := exec.Command("dagger", append([]string{"call", "--progress=plain"}, args...)...)
+	cmd := exec.Command(d.bin, append([]string{"call", "--progress=plain"}, args...)...)
 	cmd.Dir, cmd.Env = filepath.Join(d.root, "dagger"), d.env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
