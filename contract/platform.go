@@ -38,6 +38,11 @@ type Platform struct {
 	// Egress is how every build reaches its dependencies: the mirrors (Go proxy, npm registry, Maven repository, gem source, Python index), the CA bundles trusted in builds (and, when asked, in app images) and the HTTP proxy. A builder's own egress overrides it field by field.
 	Egress Egress `json:"egress,omitempty"`
 
+	// --- the in-cluster controller (issue 16; types, defaults and validation in platform_controller.go) ---
+
+	// Controller configures goldenpath's in-cluster controller: its install (rendered by goldenpath platform render when controller.image is set), kpack signing, the verify gate, webhooks, promotion.
+	Controller PlatformController `json:"controller,omitempty"`
+
 	origin Position
 	ix     *index
 }

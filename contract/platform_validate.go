@@ -152,6 +152,7 @@ func (p *Platform) Validate() Errors {
 		}
 	}
 	p.validateEgress(v)
+	p.Controller.validate(v, fieldPath("controller"))
 	v.errs.Sort()
 	return v.errs
 }

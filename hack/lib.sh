@@ -313,7 +313,7 @@ ENV_SECTIONS=(build kind git kpack argocd dagger)
 env_write() {
   env_migrate
   cat >"${GOLDENPATH_CACHE}/env.d/$1.sh"
-  # Until hack/incluster.sh is a Go test: the per-component copy it sources.
+  # The per-component copy of the earlier layout, for branches not yet on this one (nothing here reads it): drop it then.
   [[ $1 == build ]] || { mkdir -p "${GOLDENPATH_CACHE}/$1" && cp "${GOLDENPATH_CACHE}/env.d/$1.sh" "${GOLDENPATH_CACHE}/$1/env.sh"; }
   env_assemble
   log "environment ($1) in ${GOLDENPATH_CACHE}/env.sh:"

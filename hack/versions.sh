@@ -25,6 +25,9 @@ ARGOCD_VERSION=${ARGOCD_VERSION:-3.6.1}
 ARGOCD_GOTOOLCHAIN=${ARGOCD_GOTOOLCHAIN:-go1.27.3}
 KUSTOMIZE_VERSION=${KUSTOMIZE_VERSION:-5.8.2}
 
+# promtool, Prometheus' rule tester, for the rendered alert rules (hack/controller/build-promtool.sh).
+PROMETHEUS_VERSION=${PROMETHEUS_VERSION:-0.316.0}
+
 # Dagger (hack/dagger): CLI, engine and Go SDK, one version everywhere (dagger/dagger.json's engineVersion too).
 DAGGER_VERSION=${DAGGER_VERSION:-0.19.10}
 

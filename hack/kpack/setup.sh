@@ -163,7 +163,7 @@ print(json.dumps(tomllib.load(open(sys.argv[1], "rb"))["apis"], separators=(",",
 
 # --- 4b. run image ----------------------------------------------------------------------------------------------
 # kpack's stack runs apps on a copy of the run image of hack/setup.sh, goldenpath/kpack/run, so that patching it to test
-# rebases (hack/incluster.sh with hack/patch-run-image.sh) changes nothing for other users of goldenpath/run. Pushed
+# rebases (the in-cluster scenario, go test -tags incluster) changes nothing for other users of goldenpath/run. Pushed
 # when missing only: a patched copy stays patched until "hack/patch-run-image.sh --restore <ref>".
 RUN_REPO=${REPO}/run
 run_image() {

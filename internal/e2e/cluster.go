@@ -1,5 +1,5 @@
 // Package e2e runs goldenpath end to end on a real Kubernetes cluster: the
-// offline kind cluster hack/setup-kind.sh makes (Kubernetes built from its
+// offline kind cluster hack/kind/setup.sh makes (Kubernetes built from its
 // Go modules, no public image pulled). A Cluster is a handle on it
 // (kubeconfig, kubectl, the NodePorts mapped to 127.0.0.1); Deploy applies
 // an application's rendered runtime objects, waits for the rollout and

@@ -1,4 +1,4 @@
-//go:build e2e || argocd || dagger
+//go:build e2e || argocd || dagger || incluster
 
 package e2e_test
 
