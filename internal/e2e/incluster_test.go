@@ -65,6 +65,18 @@ func TestGoldenPathRunsByItself(t *testing.T) {
 		img, err := render.DeploymentImage(deployment)
 		require.NoError(t, err)
 		assert.NotContains(t, img, "@sha256:", "git holds no pin for it")
+		// kpack pushed the unsigned image to its tag; the unpinned
+		// Deployment follows that tag but waits for a verified pin with
+		// replicas 0 (render's verify gate), so nothing runs it.
+		assert.Contains(t, string(deployment), "\n  replicas: 0\n")
+		s.eventually(10*time.Minute, "Argo CD synced ctl-unsigned's Deployment", func() error {
+			if r := s.kubectl("-n", ctlTest, "get", "deployment", "ctl-unsigned", "--ignore-not-found", "-o", "jsonpath={.spec.replicas}"); r != "0" {
+				return fmt.Errorf("spec.replicas %q", r)
+			}
+			return nil
+		})
+		assert.Empty(t, s.kubectl("-n", ctlTest, "get", "pods", "-l", "app.kubernetes.io/name=ctl-unsigned", "-o", "name"),
+			"no pod runs the unverified image")
 		assert.Contains(t, s.events(ctlTest, "ctl-unsigned", "PromotionRefused"), "the digest is not signed")
 		assert.Contains(t, s.metrics(), `goldenpath_promotion_refusals_total{reason="unsigned"}`)
 	})
