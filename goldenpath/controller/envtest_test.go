@@ -29,6 +29,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -74,6 +75,8 @@ type rig struct {
 	hookKey  string
 	app      rigApp
 	imageUID types.UID
+	req      *contract.AppDeploymentRequest
+	cfg      *rest.Config
 }
 
 type rigApp struct{ env, name, ns string }
@@ -104,31 +107,16 @@ func TestControllerOnAPIServer(t *testing.T) {
 	require.NoError(t, err)
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-
 	r := newRig(t, c)
-	var logs strings.Builder
-	ready := make(chan struct{})
-	r.webhook = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	r.metrics = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Config{
-			Platform: r.p, Kube: cfg, WebhookAddr: r.webhook, MetricsAddr: r.metrics, HealthAddr: "-",
-			Log: slog.New(slog.NewTextHandler(io.MultiWriter(&logs, testWriter{t}), nil)), Ready: ready, LeaseDuration: 3 * time.Second,
-		})
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("controller stopped: %v", err)
-	case <-time.After(2 * time.Minute):
-		t.Fatal("controller did not start")
-	}
+	r.cfg = cfg
+	stop := r.start(r.p)
 
 	t.Run("a signed build is pinned once and Argo CD refreshed", func(t *testing.T) {
 		ref := r.pushImage("dev-1", true)
+		// requireProvenance is off: a signature is enough (the image has
+		// no provenance attestation).
+		_, err := supplychain.VerifyProvenance(context.Background(), ref, r.signer.PublicKey())
+		require.ErrorContains(t, err, "SLSA provenance attestation: the digest has none")
 		b := r.build(1, ref, true)
 		r.wait(func() error {
 			got := r.getBuild(b).Annotations
@@ -249,13 +237,99 @@ func TestControllerOnAPIServer(t *testing.T) {
 		assert.Len(t, cm.Data, 1, "the delivery is remembered in the cluster")
 		assert.Contains(t, r.scrape(), `goldenpath_webhook_deliveries_total{provider="gitea",result="replay"} 1`)
 	})
-	cancel()
+	stop()
+
+	// The same cluster, git and registry; the controller restarted with a
+	// platform that requires provenance.
+	t.Run("requireProvenance: a signed image without provenance is refused, an attested one pinned", func(t *testing.T) {
+		p := *r.p
+		p.Controller.RequireProvenance = true
+		require.Empty(t, p.Validate())
+		defer r.start(&p)()
+		testenv.Git(t, r.work, "pull", "--quiet", "--ff-only", r.gitops, "main")
+		head := testenv.Git(t, r.work, "rev-parse", "HEAD")
+
+		ref := r.pushImage("dev-4", true)
+		b := r.build(4, ref, true)
+		r.wait(func() error {
+			if r.getBuild(b).Annotations[insight.AnnotationRefused] == "" {
+				return fmt.Errorf("not refused yet: %v", r.getBuild(b).Annotations)
+			}
+			return nil
+		})
+		got := r.getBuild(b).Annotations
+		assert.Equal(t, "false", got[insight.AnnotationVerified])
+		assert.Contains(t, got[insight.AnnotationRefused], supplychain.FailureNoAttestation+": ")
+		assert.Contains(t, got[insight.AnnotationRefused], "SLSA provenance attestation: the digest has none")
+		assert.Empty(t, got[insight.AnnotationPinned])
+		assert.Contains(t, r.events("PromotionRefused"), "build "+b+": image "+ref+" has no valid SLSA provenance attestation")
+		assert.Contains(t, r.scrape(), `goldenpath_promotion_refusals_total{reason="no-attestation"} 1`)
+		testenv.Git(t, r.work, "fetch", "--quiet", r.gitops, "main")
+		assert.Equal(t, head, testenv.Git(t, r.work, "rev-parse", "FETCH_HEAD"), "nothing pushed")
+
+		ref = r.pushImage("dev-5", true)
+		r.attest(ref)
+		b = r.build(5, ref, true)
+		r.wait(func() error {
+			if r.getBuild(b).Annotations[insight.AnnotationPinned] == "" {
+				return fmt.Errorf("not pinned yet: %v", r.getBuild(b).Annotations)
+			}
+			return nil
+		})
+		assert.Equal(t, "true", r.getBuild(b).Annotations[insight.AnnotationVerified])
+		testenv.Git(t, r.work, "pull", "--quiet", "--ff-only", r.gitops, "main")
+		data, err := os.ReadFile(filepath.Join(r.work, "dev/sample-go/deployment.yaml"))
+		require.NoError(t, err)
+		img, err := render.DeploymentImage(data)
+		require.NoError(t, err)
+		assert.Equal(t, ref, img)
+	})
+}
+
+// start runs the controller with platform p until the returned stop is
+// called (which asserts a clean stop).
+func (r *rig) start(p *contract.Platform) (stop func()) {
+	t := r.t
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	r.webhook = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	r.metrics = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{
+			Platform: p, Kube: r.cfg, WebhookAddr: r.webhook, MetricsAddr: r.metrics, HealthAddr: "-",
+			Log: slog.New(slog.NewTextHandler(testWriter{t}, nil)), Ready: ready, LeaseDuration: 3 * time.Second,
+		})
+	}()
 	select {
+	case <-ready:
 	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(time.Minute):
-		t.Error("the controller did not stop")
+		cancel()
+		t.Fatalf("controller stopped: %v", err)
+	case <-time.After(2 * time.Minute):
+		cancel()
+		t.Fatal("controller did not start")
 	}
+	return func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(time.Minute):
+			t.Error("the controller did not stop")
+		}
+	}
+}
+
+// attest attaches a SLSA provenance attestation of the app's request to
+// the image, signed with the platform's key (what goldenpath build
+// --sign-key does).
+func (r *rig) attest(ref string) {
+	ctx := context.Background()
+	st, err := supplychain.NewProvenance(ctx, ref, supplychain.ProvenanceInput{Request: r.req, Platform: r.p})
+	require.NoError(r.t, err)
+	_, err = supplychain.AttestProvenance(ctx, ref, st, r.signer)
+	require.NoError(r.t, err)
 }
 
 type testWriter struct{ t *testing.T }
@@ -306,7 +380,7 @@ func newRig(t *testing.T, c client.Client) *rig {
 		}
 	}
 	return &rig{t: t, c: c, p: p, reg: reg, signer: signer, gitops: gitopsURL, work: work, hookKey: hookKey,
-		app: rigApp{env: "dev", name: reqs[0].Application, ns: dev.Namespace}, imageUID: imageUID}
+		app: rigApp{env: "dev", name: reqs[0].Application, ns: dev.Namespace}, imageUID: imageUID, req: reqs[0]}
 }
 
 // pushImage pushes a random image to the app's repository (signed or not)
