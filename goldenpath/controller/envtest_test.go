@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -283,6 +284,21 @@ func TestControllerOnAPIServer(t *testing.T) {
 		img, err := render.DeploymentImage(data)
 		require.NoError(t, err)
 		assert.Equal(t, ref, img)
+
+		// A Build a controller without requireProvenance verified (and
+		// failed to pin) is checked again, not waved through.
+		ref = r.pushImage("dev-6", true)
+		b = r.build(6, ref, true, map[string]string{insight.AnnotationVerified: "true"})
+		r.wait(func() error {
+			if r.getBuild(b).Annotations[insight.AnnotationRefused] == "" {
+				return fmt.Errorf("not refused yet: %v", r.getBuild(b).Annotations)
+			}
+			return nil
+		})
+		got = r.getBuild(b).Annotations
+		assert.Equal(t, "false", got[insight.AnnotationVerified])
+		assert.Contains(t, got[insight.AnnotationRefused], supplychain.FailureNoAttestation+": ")
+		assert.Empty(t, got[insight.AnnotationPinned])
 	})
 }
 
@@ -404,7 +420,7 @@ func (r *rig) pushImage(tag string, signed bool) string {
 
 // build makes the Image's Build number n, as kpack would, and marks it
 // succeeded with image ref (when succeeded).
-func (r *rig) build(n int, ref string, succeeded bool) string {
+func (r *rig) build(n int, ref string, succeeded bool, annotations ...map[string]string) string {
 	ctx := context.Background()
 	var img kpack.Image
 	require.NoError(r.t, r.c.Get(ctx, types.NamespacedName{Namespace: r.app.ns, Name: r.app.name}, &img))
@@ -419,6 +435,9 @@ func (r *rig) build(n int, ref string, succeeded bool) string {
 		Annotations:     map[string]string{kpack.BuildReasonAnnotation: "COMMIT"},
 		OwnerReferences: []metav1.OwnerReference{{APIVersion: "kpack.io/v1alpha2", Kind: "Image", Name: img.Name, UID: img.UID}},
 	}, Spec: kpack.BuildSpec{Tags: []string{img.Spec.Tag}}}
+	for _, a := range annotations {
+		maps.Copy(b.Annotations, a)
+	}
 	require.NoError(r.t, r.c.Create(ctx, b))
 	if succeeded {
 		b.Status.LatestImage = ref
