@@ -119,13 +119,7 @@ func TestControllerOnAPIServer(t *testing.T) {
 		_, err := supplychain.VerifyProvenance(context.Background(), ref, r.signer.PublicKey())
 		require.ErrorContains(t, err, "SLSA provenance attestation: the digest has none")
 		b := r.build(1, ref, true)
-		r.wait(func() error {
-			got := r.getBuild(b).Annotations
-			if got[insight.AnnotationPinned] == "" {
-				return fmt.Errorf("annotations %v", got)
-			}
-			return nil
-		})
+		r.waitAnnotated(b, insight.AnnotationPinned)
 		got := r.getBuild(b).Annotations
 		assert.Equal(t, "true", got[insight.AnnotationVerified])
 		commit := got[insight.AnnotationPinned]
@@ -165,19 +159,8 @@ func TestControllerOnAPIServer(t *testing.T) {
 		head := testenv.Git(t, r.work, "rev-parse", "HEAD")
 		ref := r.pushImage("dev-2", false)
 		b := r.build(2, ref, true)
-		r.wait(func() error {
-			if r.getBuild(b).Annotations[insight.AnnotationRefused] == "" {
-				return fmt.Errorf("not refused yet")
-			}
-			return nil
-		})
-		got := r.getBuild(b).Annotations
-		assert.Equal(t, "false", got[insight.AnnotationVerified])
-		assert.Contains(t, got[insight.AnnotationRefused], supplychain.FailureUnsigned)
-		assert.Empty(t, got[insight.AnnotationPinned])
+		r.assertRefused(t, b, supplychain.FailureUnsigned, head)
 		assert.Contains(t, r.events("PromotionRefused"), "the digest is not signed")
-		testenv.Git(t, r.work, "fetch", "--quiet", r.gitops, "main")
-		assert.Equal(t, head, testenv.Git(t, r.work, "rev-parse", "FETCH_HEAD"), "nothing pushed")
 		assert.Contains(t, r.scrape(), `goldenpath_promotion_refusals_total{reason="unsigned"} 1`)
 	})
 
@@ -252,31 +235,15 @@ func TestControllerOnAPIServer(t *testing.T) {
 
 		ref := r.pushImage("dev-4", true)
 		b := r.build(4, ref, true)
-		r.wait(func() error {
-			if r.getBuild(b).Annotations[insight.AnnotationRefused] == "" {
-				return fmt.Errorf("not refused yet: %v", r.getBuild(b).Annotations)
-			}
-			return nil
-		})
-		got := r.getBuild(b).Annotations
-		assert.Equal(t, "false", got[insight.AnnotationVerified])
-		assert.Contains(t, got[insight.AnnotationRefused], supplychain.FailureNoAttestation+": ")
+		got := r.assertRefused(t, b, supplychain.FailureNoAttestation, head)
 		assert.Contains(t, got[insight.AnnotationRefused], "SLSA provenance attestation: the digest has none")
-		assert.Empty(t, got[insight.AnnotationPinned])
 		assert.Contains(t, r.events("PromotionRefused"), "build "+b+": image "+ref+" has no valid SLSA provenance attestation")
 		assert.Contains(t, r.scrape(), `goldenpath_promotion_refusals_total{reason="no-attestation"} 1`)
-		testenv.Git(t, r.work, "fetch", "--quiet", r.gitops, "main")
-		assert.Equal(t, head, testenv.Git(t, r.work, "rev-parse", "FETCH_HEAD"), "nothing pushed")
 
 		ref = r.pushImage("dev-5", true)
 		r.attest(ref)
 		b = r.build(5, ref, true)
-		r.wait(func() error {
-			if r.getBuild(b).Annotations[insight.AnnotationPinned] == "" {
-				return fmt.Errorf("not pinned yet: %v", r.getBuild(b).Annotations)
-			}
-			return nil
-		})
+		r.waitAnnotated(b, insight.AnnotationPinned)
 		assert.Equal(t, "true", r.getBuild(b).Annotations[insight.AnnotationVerified])
 		testenv.Git(t, r.work, "pull", "--quiet", "--ff-only", r.gitops, "main")
 		data, err := os.ReadFile(filepath.Join(r.work, "dev/sample-go/deployment.yaml"))
@@ -289,16 +256,7 @@ func TestControllerOnAPIServer(t *testing.T) {
 		// failed to pin) is checked again, not waved through.
 		ref = r.pushImage("dev-6", true)
 		b = r.build(6, ref, true, map[string]string{insight.AnnotationVerified: "true"})
-		r.wait(func() error {
-			if r.getBuild(b).Annotations[insight.AnnotationRefused] == "" {
-				return fmt.Errorf("not refused yet: %v", r.getBuild(b).Annotations)
-			}
-			return nil
-		})
-		got = r.getBuild(b).Annotations
-		assert.Equal(t, "false", got[insight.AnnotationVerified])
-		assert.Contains(t, got[insight.AnnotationRefused], supplychain.FailureNoAttestation+": ")
-		assert.Empty(t, got[insight.AnnotationPinned])
+		r.assertRefused(t, b, supplychain.FailureNoAttestation, testenv.Git(t, r.work, "rev-parse", "HEAD"))
 	})
 }
 
@@ -462,6 +420,32 @@ func (r *rig) failBuild(name string) {
 	require.NoError(r.t, r.c.Get(ctx, types.NamespacedName{Namespace: r.app.ns, Name: r.app.name}, &img))
 	img.Status.LatestBuildRef = name
 	require.NoError(r.t, r.c.Status().Update(ctx, &img))
+}
+
+// assertRefused waits for the Build's refusal and checks it is recorded
+// as every refusal is (verified=false, refused=KIND: ..., not pinned) and
+// that nothing was pushed to git since head. It returns the annotations.
+func (r *rig) assertRefused(t *testing.T, build, kind, head string) map[string]string {
+	t.Helper()
+	r.waitAnnotated(build, insight.AnnotationRefused)
+	got := r.getBuild(build).Annotations
+	assert.Equal(t, "false", got[insight.AnnotationVerified])
+	assert.True(t, strings.HasPrefix(got[insight.AnnotationRefused], kind+": "), got[insight.AnnotationRefused])
+	assert.Empty(t, got[insight.AnnotationPinned])
+	testenv.Git(t, r.work, "fetch", "--quiet", r.gitops, "main")
+	assert.Equal(t, head, testenv.Git(t, r.work, "rev-parse", "FETCH_HEAD"), "nothing pushed")
+	return got
+}
+
+// waitAnnotated waits until the Build carries the annotation key.
+func (r *rig) waitAnnotated(build, key string) {
+	r.t.Helper()
+	r.wait(func() error {
+		if ann := r.getBuild(build).Annotations; ann[key] == "" {
+			return fmt.Errorf("build %s has no %s annotation yet: %v", build, key, ann)
+		}
+		return nil
+	})
 }
 
 func (r *rig) getBuild(name string) *kpack.Build {
