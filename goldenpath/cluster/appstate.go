@@ -36,7 +36,7 @@ func (s *snapshot) appStatus(env string, img *kpack.Image) AppStatus {
 		if i == 0 {
 			st.LatestBuild = describe(b)
 		}
-		if b.IsSuccess() {
+		if isSuccess(b) {
 			lastSuccess = b
 			if i > 0 {
 				st.LastSuccess = describe(b)
@@ -199,7 +199,7 @@ func describe(b *kpack.Build) *Build {
 	case "false":
 		out.Signed = "no"
 	}
-	if c := b.Status.GetCondition(corev1alpha1.ConditionSucceeded); c != nil {
+	if c := succeeded(b); c != nil {
 		switch c.Status {
 		case corev1.ConditionTrue:
 			out.Result = "succeeded"
@@ -209,11 +209,28 @@ func describe(b *kpack.Build) *Build {
 				out.FailureReason = strings.TrimSpace(c.Reason + " " + c.Message)
 			}
 		}
-		if c.Status != corev1.ConditionUnknown {
-			out.Finished = c.LastTransitionTime.Inner.UTC()
-		}
+		out.Finished = finished(b)
 	}
 	return out
+}
+
+// succeeded is the build's Succeeded condition (nil while kpack has not
+// set it).
+func succeeded(b *kpack.Build) *corev1alpha1.Condition {
+	for i := range b.Status.Conditions {
+		if b.Status.Conditions[i].Type == corev1alpha1.ConditionSucceeded {
+			return &b.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// finished is when the build ended (zero while it runs).
+func finished(b *kpack.Build) time.Time {
+	if c := succeeded(b); c != nil && c.Status != corev1.ConditionUnknown {
+		return c.LastTransitionTime.Inner.UTC()
+	}
+	return time.Time{}
 }
 
 // argoStatus reads an Application's sync and health.
@@ -249,4 +266,10 @@ func digestOf(ref string) string {
 		return d
 	}
 	return ref
+}
+
+// isSuccess says the build succeeded.
+func isSuccess(b *kpack.Build) bool {
+	c := succeeded(b)
+	return c != nil && c.Status == corev1.ConditionTrue
 }

@@ -57,11 +57,14 @@ func collect(ctx context.Context, r client.Reader, p *contract.Platform) (*snaps
 		builderStack: map[string]string{}, stackRun: map[string]string{}, stacks: map[string]*kpack.ClusterStack{},
 		argo: map[string]*unstructured.Unstructured{}}
 	managed := client.MatchingLabels{"app.kubernetes.io/managed-by": render.ManagedBy}
+	// Nothing read is changed: a cache (the controller's) may hand out its
+	// own objects instead of copies (a live client ignores this).
+	noCopy := client.UnsafeDisableDeepCopy
 	seen := map[string]bool{}
 	for _, env := range p.EnvironmentNames() {
 		ns := p.Environments[contract.Environment(env)].Namespace
 		var images kpack.ImageList
-		if err := r.List(ctx, &images, client.InNamespace(ns), client.MatchingLabels{"goldenpath.io/environment": env, "app.kubernetes.io/managed-by": render.ManagedBy}); err != nil {
+		if err := r.List(ctx, &images, client.InNamespace(ns), client.MatchingLabels{"goldenpath.io/environment": env, "app.kubernetes.io/managed-by": render.ManagedBy}, noCopy); err != nil {
 			return nil, fmt.Errorf("listing kpack Images in %s: %w", ns, err)
 		}
 		for i := range images.Items {
@@ -73,7 +76,7 @@ func collect(ctx context.Context, r client.Reader, p *contract.Platform) (*snaps
 		}
 		seen[ns] = true
 		var builds kpack.BuildList
-		if err := r.List(ctx, &builds, client.InNamespace(ns)); err != nil {
+		if err := r.List(ctx, &builds, client.InNamespace(ns), noCopy); err != nil {
 			return nil, fmt.Errorf("listing kpack Builds in %s: %w", ns, err)
 		}
 		for i := range builds.Items {
@@ -82,14 +85,14 @@ func collect(ctx context.Context, r client.Reader, p *contract.Platform) (*snaps
 			s.builds[k] = append(s.builds[k], b)
 		}
 		var deps appsv1.DeploymentList
-		if err := r.List(ctx, &deps, client.InNamespace(ns), managed); err != nil {
+		if err := r.List(ctx, &deps, client.InNamespace(ns), managed, noCopy); err != nil {
 			s.warn("listing Deployments in %s: %v", ns, err)
 		}
 		for i := range deps.Items {
 			s.deployments[key(ns, deps.Items[i].Name)] = &deps.Items[i]
 		}
 		var rss appsv1.ReplicaSetList
-		if err := r.List(ctx, &rss, client.InNamespace(ns), managed); err != nil {
+		if err := r.List(ctx, &rss, client.InNamespace(ns), managed, noCopy); err != nil {
 			s.warn("listing ReplicaSets in %s: %v", ns, err)
 		}
 		for i := range rss.Items {
@@ -128,15 +131,16 @@ func metav1OwnerDeployment(rs *appsv1.ReplicaSet) types.UID {
 // collectStacks maps each ClusterBuilder to its ClusterStack and each
 // ClusterStack to the run image it resolved last.
 func (s *snapshot) collectStacks(ctx context.Context, r client.Reader) {
+	noCopy := client.UnsafeDisableDeepCopy
 	var builders kpack.ClusterBuilderList
-	if err := r.List(ctx, &builders); err != nil {
+	if err := r.List(ctx, &builders, noCopy); err != nil {
 		s.warn("listing ClusterBuilders: %v", err)
 	}
 	for _, b := range builders.Items {
 		s.builderStack[b.Name] = b.Spec.Stack.Name
 	}
 	var stacks kpack.ClusterStackList
-	if err := r.List(ctx, &stacks); err != nil {
+	if err := r.List(ctx, &stacks, noCopy); err != nil {
 		s.warn("listing ClusterStacks: %v", err)
 	}
 	for i := range stacks.Items {
@@ -156,7 +160,7 @@ func (s *snapshot) collectArgo(ctx context.Context, r client.Reader) {
 	}
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(ArgoApplicationList)
-	if err := r.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{"app.kubernetes.io/managed-by": render.ManagedBy}); err != nil {
+	if err := r.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{"app.kubernetes.io/managed-by": render.ManagedBy}, client.UnsafeDisableDeepCopy); err != nil {
 		if meta.IsNoMatchError(err) || apierrors.IsNotFound(err) {
 			s.warn("no Argo CD Applications in this cluster (argoproj.io/v1alpha1): sync and health unknown")
 			return

@@ -122,12 +122,12 @@ func (s *snapshot) progress(a *AppStatus) (appProgress, time.Time) {
 		if created.IsZero() {
 			created = b.CreationTimestamp.Time
 		}
-		if !b.IsSuccess() {
+		if !isSuccess(b) {
 			continue
 		}
 		onNew[digestOf(b.Status.LatestImage)] = true
 		if p.built.IsZero() {
-			p.built = describe(b).Finished
+			p.built = finished(b)
 		}
 		if t := pinnedAt(b); !t.IsZero() && b.Annotations[insight.AnnotationPinned] != "" && (p.pinned.IsZero() || t.Before(p.pinned)) {
 			p.pinned = t

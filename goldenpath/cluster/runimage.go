@@ -23,6 +23,7 @@ import (
 //   - unknown: no newest run image (ClusterBuilder or ClusterStack missing
 //     or not ready), or nothing built yet.
 func (s *snapshot) runImageState(st *AppStatus, builds []*kpack.Build) (string, string) {
+	latest := st.LatestBuild
 	newest := st.NewestRunImage
 	switch {
 	case st.Builder == "":
@@ -46,12 +47,11 @@ func (s *snapshot) runImageState(st *AppStatus, builds []*kpack.Build) (string, 
 	}
 	var onNew *kpack.Build
 	for _, b := range builds {
-		if b.IsSuccess() && isOn(b, newest) {
+		if isSuccess(b) && isOn(b, newest) {
 			onNew = b
 			break
 		}
 	}
-	latest := builds[0]
 	if onNew != nil {
 		n, ann := number(onNew), onNew.Annotations
 		switch {
@@ -64,11 +64,11 @@ func (s *snapshot) runImageState(st *AppStatus, builds []*kpack.Build) (string, 
 		}
 		return StateRebasePending, fmt.Sprintf("build %d is on the newest run image, awaiting the verify gate and the pin", n)
 	}
-	switch describe(latest).Result {
+	switch latest.Result {
 	case "running":
-		return StateRebasePending, fmt.Sprintf("build %d (%s) is running", number(latest), latest.Annotations[kpack.BuildReasonAnnotation])
+		return StateRebasePending, fmt.Sprintf("build %d (%s) is running", latest.Number, strings.Join(latest.Reason, ","))
 	case "failed":
-		return StateRebuildNeeded, failedWhy(describe(latest))
+		return StateRebuildNeeded, failedWhy(latest)
 	}
 	return StateRebasePending, "kpack has not started a build on the newest run image yet"
 }
