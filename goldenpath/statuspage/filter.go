@@ -13,12 +13,20 @@ import (
 // Filter is the page's state, all of it in the URL's query so that a
 // reload (the auto-refresh), a bookmark or a shared link shows the same:
 // env, owner and state (each may repeat: any of them), q (a search over
-// the row's text) and refresh (seconds between reloads, 0 for none).
+// the row's text), refresh (seconds between reloads, 0 for none), and
+// which rows of the table: per (rows a page, DefaultPer; "all") and page
+// (from 1).
 type Filter struct {
 	Envs, Owners, States []string
 	Query                string
 	Refresh              int
+	Per, Page            int // Per 0: every row
 }
+
+// DefaultPer is how many rows the table shows a page: a screenful or
+// five, quick to render and to read; filters and the search narrow a
+// larger fleet, per=all shows every row.
+const DefaultPer = 100
 
 // States are the values of the state filter: the run image's states
 // (cluster.State*), then the problems a row can have.
@@ -46,6 +54,15 @@ func parseFilter(q url.Values, def time.Duration) Filter {
 	}
 	if v, err := strconv.Atoi(q.Get("refresh")); err == nil && v >= 0 {
 		f.Refresh = min(v, maxRefresh)
+	}
+	f.Per, f.Page = DefaultPer, 1
+	if per := q.Get("per"); per == "all" {
+		f.Per = 0
+	} else if v, err := strconv.Atoi(per); err == nil && v > 0 {
+		f.Per = min(v, 10000)
+	}
+	if v, err := strconv.Atoi(q.Get("page")); err == nil && v > 1 {
+		f.Page = v
 	}
 	return f
 }
@@ -78,6 +95,15 @@ func (f Filter) Values(def time.Duration) url.Values {
 	}
 	if f.Refresh != int(def.Seconds()) {
 		v.Set("refresh", strconv.Itoa(f.Refresh))
+	}
+	switch {
+	case f.Per == 0:
+		v.Set("per", "all")
+	case f.Per != DefaultPer && f.Per > 0:
+		v.Set("per", strconv.Itoa(f.Per))
+	}
+	if f.Page > 1 {
+		v.Set("page", strconv.Itoa(f.Page))
 	}
 	return v
 }

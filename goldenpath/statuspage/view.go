@@ -27,8 +27,13 @@ type pageView struct {
 	Pause, Resume string
 	Rollouts      []rolloutView
 	// Title names the view; DefaultRefresh is the handler's refresh.
-	Title          string
-	DefaultRefresh int
+	Title                      string
+	DefaultRefresh, DefaultPer int
+	// Matched counts the rows the filter lets through; Rows are those of
+	// page PageN of Pages (From to To, from 1); Prev, Next and All are the
+	// links to the pages around and to every row ("" when there is none).
+	Matched, From, To, PageN, Pages int
+	Prev, Next, All                 string
 }
 
 type option struct {
@@ -59,7 +64,7 @@ type row struct {
 
 // newPage builds the view of the fleet through the filter.
 func newPage(f *cluster.Fleet, flt Filter, def time.Duration) *pageView {
-	v := &pageView{Fleet: f, Filter: flt, Total: len(f.Apps), Refresh: flt.Refresh}
+	v := &pageView{Fleet: f, Filter: flt, Total: len(f.Apps), Refresh: flt.Refresh, DefaultPer: DefaultPer}
 	owners := map[string]bool{}
 	perState := map[string]int{}
 	for i := range f.Apps {
@@ -69,8 +74,9 @@ func newPage(f *cluster.Fleet, flt Filter, def time.Duration) *pageView {
 		perState[f.Apps[i].State]++
 	}
 	shown := Filtered(f, flt)
-	v.Rows = make([]row, 0, len(shown.Apps))
-	for i := range shown.Apps {
+	v.paginate(len(shown.Apps), flt, def)
+	v.Rows = make([]row, 0, v.To-v.From+1)
+	for i := v.From - 1; i >= 0 && i < v.To; i++ {
 		v.Rows = append(v.Rows, newRow(&shown.Apps[i], f.Generated))
 	}
 	for _, s := range []string{cluster.StatePatched, cluster.StateRebasePending, cluster.StateRebuildNeeded, cluster.StateUnknown} {
@@ -100,6 +106,31 @@ func newPage(f *cluster.Fleet, flt Filter, def time.Duration) *pageView {
 		v.Rollouts = append(v.Rollouts, rv)
 	}
 	return v
+}
+
+// paginate picks the rows of the filter's page (the last one when it
+// asks for a page past the end) and the links around it.
+func (v *pageView) paginate(matched int, flt Filter, def time.Duration) {
+	v.Matched = matched
+	per := flt.Per
+	if per <= 0 || per > matched {
+		per = max(matched, 1)
+	}
+	v.Pages = max((matched+per-1)/per, 1)
+	v.PageN = min(max(flt.Page, 1), v.Pages)
+	v.From, v.To = (v.PageN-1)*per+1, min(v.PageN*per, matched)
+	link := func(page, per int) string {
+		g := flt
+		g.Page, g.Per = page, per
+		return "?" + g.Values(def).Encode()
+	}
+	if v.PageN > 1 {
+		v.Prev = link(v.PageN-1, flt.Per)
+	}
+	if v.PageN < v.Pages {
+		v.Next = link(v.PageN+1, flt.Per)
+		v.All = link(1, 0)
+	}
 }
 
 func newRow(a *cluster.AppStatus, now time.Time) row {
