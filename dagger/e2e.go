@@ -40,10 +40,10 @@ const e2eNamespacePrefix = "dagger-e2e-"
 //
 // How the cluster is reached: kubectl (the file given, a static linux binary) runs in the module's own container,
 // with kubeconfig, so the API server must be reachable from inside the Dagger engine. With the scripts of this
-// repository: hack/setup-kind.sh makes the cluster, hack/setup-dagger.sh connects the engine container to the
+// repository: hack/kind/setup.sh makes the cluster, hack/dagger/setup.sh connects the engine container to the
 // cluster's Docker network and writes a kubeconfig whose server is the node's IP on it (with tls-server-name
 // the node's name) to $GOLDENPATH_DAGGER_KUBECONFIG. The image is pulled by the cluster's nodes, not by Dagger:
-// give it as they pull it (with hack/setup-kind.sh, 127.0.0.1:5111/... maps to the goldenpath registry).
+// give it as they pull it (with hack/kind/setup.sh, 127.0.0.1:5111/... maps to the goldenpath registry).
 //
 //	dagger call end-to-end --image=127.0.0.1:5111/dagger-smoke/sample-go@sha256:... --contracts=../examples/apps/go \
 //	  --kubeconfig=file://$GOLDENPATH_DAGGER_KUBECONFIG --kubectl=$GOLDENPATH_KUBECTL --expect="hello from"
@@ -331,11 +331,11 @@ func (k *kube) run(ctx context.Context, stdin []byte, args ...string) (string, e
 
 // apply applies objects server-side.
 func (k *kube) apply(ctx context.Context, objs []render.Object) error {
-	stream, err := render.Stream(objs)
-	if err != nil {
+	var stream bytes.Buffer
+	if err := render.Stream(&stream, objs); err != nil {
 		return err
 	}
-	_, err = k.run(ctx, stream, "apply", "--server-side", "--field-manager=goldenpath-dagger-e2e", "-f", "-")
+	_, err := k.run(ctx, stream.Bytes(), "apply", "--server-side", "--field-manager=goldenpath-dagger-e2e", "-f", "-")
 	return err
 }
 

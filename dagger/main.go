@@ -69,8 +69,9 @@ func (m *Goldenpath) Validate(
 	return out.String(), nil
 }
 
-// Render renders the contracts under contracts into the GitOps tree (what `goldenpath render --out` writes):
-// <environment>/<application>/ per application and argocd/<environment>/<application>.yaml.
+// Render renders the contracts under contracts into the GitOps tree (what `goldenpath render --out` writes into an
+// empty folder): <environment>/<application>/ per application, argocd/<environment>/<application>.yaml, the
+// environments' roots and goldenpath's index (.goldenpath/).
 func (m *Goldenpath) Render(
 	ctx context.Context,
 	// Folder of contracts (*.yaml/*.yml, searched recursively).
@@ -86,7 +87,12 @@ func (m *Goldenpath) Render(
 	if err != nil {
 		return nil, err
 	}
-	files, err := render.Tree(objs)
+	popt, err := platformOption(ctx, platform)
+	if err != nil {
+		return nil, err
+	}
+	// The files render --out writes into an empty folder, goldenpath's index included.
+	files, err := goldenpath.TreeFiles(objs, popt)
 	if err != nil {
 		return nil, err
 	}
@@ -109,12 +115,23 @@ func (m *Goldenpath) RenderStream(
 	// +optional
 	image []string,
 ) (string, error) {
-	objs, err := m.render(ctx, contracts, platform, image)
+	popt, err := platformOption(ctx, platform)
 	if err != nil {
 		return "", err
 	}
-	data, err := render.Stream(objs)
-	return string(data), err
+	dir, err := exportDir(ctx, contracts)
+	if err != nil {
+		return "", err
+	}
+	// The CLI's stream: request by request in file order, then the roots.
+	var out strings.Builder
+	_, err = inDir(dir, func() (struct{}, error) {
+		return struct{}{}, goldenpath.RenderStream(ctx, []string{"."}, &out, popt, goldenpath.WithImages(goldenpath.ImagePins(image)))
+	})
+	if err != nil {
+		return "", renderError(err)
+	}
+	return out.String(), nil
 }
 
 // Schema returns the JSON Schema (draft-07) of a document kind (what `goldenpath schema` prints).
@@ -146,16 +163,40 @@ func (m *Goldenpath) render(ctx context.Context, contracts *dagger.Directory, pl
 		return goldenpath.Render(ctx, []string{"."}, popt, goldenpath.WithImages(pins))
 	})
 	if err != nil {
-		if errs, ok := err.(contract.Errors); ok {
-			var b strings.Builder
-			for _, e := range errs {
-				fmt.Fprintln(&b, e.Error())
-			}
-			return nil, fmt.Errorf("%s%d problems; nothing was rendered", b.String(), len(errs))
-		}
-		return nil, err
+		return nil, renderError(err)
 	}
 	return objs, nil
+}
+
+// renderError lists contract problems as the CLI prints them.
+func renderError(err error) error {
+	if errs, ok := err.(contract.Errors); ok {
+		var b strings.Builder
+		for _, e := range errs {
+			fmt.Fprintln(&b, e.Error())
+		}
+		return fmt.Errorf("%s%d problems; nothing was rendered", b.String(), len(errs))
+	}
+	return err
+}
+
+// request loads the one request under contracts (or the one for application), checked against the platform.
+func (m *Goldenpath) request(ctx context.Context, contracts *dagger.Directory, platform *dagger.File, application string) (*contract.AppDeploymentRequest, error) {
+	popt, err := platformOption(ctx, platform)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := exportDir(ctx, contracts)
+	if err != nil {
+		return nil, err
+	}
+	reqs, err := inDir(dir, func() ([]*contract.AppDeploymentRequest, error) {
+		return goldenpath.LoadRequests(ctx, []string{"."}, popt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return goldenpath.PickRequest(reqs, application)
 }
 
 // platformOption loads the platform file, or the embedded default platform when there is none.

@@ -101,9 +101,11 @@ func Build(ctx context.Context, req BuildRequest, opts ...Option) (*BuildResult,
 		if err != nil {
 			return nil, err
 		}
-		if out.Written, err = WriteTree(req.GitOpsDir, objs); err != nil {
+		rep, err := UpdateTree(req.GitOpsDir, objs, WithPlatform(&p))
+		if err != nil {
 			return nil, err
 		}
+		out.Written = rep.Written
 	}
 	return out, nil
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
@@ -151,7 +153,7 @@ func Promote(ctx context.Context, req PromoteRequest, opts ...Option) ([]Promoti
 			return nil, err
 		}
 		key := string(r.Environment) + "/" + r.Application
-		for _, f := range sortedFileNames(files) {
+		for _, f := range slices.Sorted(maps.Keys(files)) {
 			if old, err := os.ReadFile(filepath.Join(req.Out, filepath.FromSlash(f))); err != nil || !bytes.Equal(old, files[f]) {
 				changed[key] = append(changed[key], f)
 			}
@@ -159,7 +161,7 @@ func Promote(ctx context.Context, req PromoteRequest, opts ...Option) ([]Promoti
 		all = append(all, objs...)
 	}
 	render.Sort(all)
-	if _, err := WriteTree(req.Out, all); err != nil {
+	if _, err := UpdateTree(req.Out, all, WithPlatform(o.platform)); err != nil {
 		return nil, err
 	}
 	for i := range out {

@@ -277,8 +277,8 @@ func expandPaths(ctx context.Context, paths []string) ([]input, []SkippedFile, e
 				return err
 			}
 			if d.IsDir() {
-				if path != p && strings.HasPrefix(d.Name(), ".") {
-					return filepath.SkipDir
+				if path != p && (strings.HasPrefix(d.Name(), ".") || IsTree(path)) {
+					return filepath.SkipDir // hidden folders such as .git, and rendered trees (IsTree)
 				}
 				return nil
 			}
@@ -350,6 +350,7 @@ type options struct {
 	concurrency int
 	images      map[string]string
 	registry    []registry.Option
+	tree        treeOptions // see tree.go
 }
 
 // makeOptions applies opts over the documented defaults: the embedded

@@ -113,6 +113,8 @@ func newEnv(t *testing.T) *env {
 kind: Platform
 name: buildertest
 registry: %[1]s
+build:
+  network: host # the builds reach the registry and the mirror on this machine's loopback address
 builders:
   default:
     tag: %[2]s

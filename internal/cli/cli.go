@@ -98,7 +98,7 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &exitError{code: ExitUsage, err: fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%w\nSee '%s --help'", err, c.CommandPath())}
 	})
 	root.AddCommand(
 		newValidateCommand(streams),
