@@ -27,6 +27,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/internal/httpserve"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
@@ -281,23 +282,9 @@ func (h *httpRunnable) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", h.name, err)
 	}
-	srv := &http.Server{
-		Handler:           h.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       90 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
 	h.log.Info("serving "+h.name, "addr", l.Addr().String())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	case err := <-errc:
+	if err := httpserve.Serve(ctx, l, h.handler); err != nil {
 		return fmt.Errorf("%s: %w", h.name, err)
 	}
+	return nil
 }

@@ -35,6 +35,20 @@ func startBrowser(t *testing.T) (*browser.Browser, context.Context) {
 	return b, ctx
 }
 
+// openPage serves the world's page (refresh as Config.Refresh) and opens
+// path in a 1280×800 page of the browser.
+func openPage(t *testing.T, refresh time.Duration, path string) (*browser.Page, *countingServer, context.Context) {
+	t.Helper()
+	b, ctx := startBrowser(t)
+	h, err := statuspage.New(statuspage.Config{Source: source(t, world(t)), Refresh: refresh})
+	require.NoError(t, err)
+	srv := serve(t, h)
+	page, err := b.NewPage(ctx, 1280, 800, false)
+	require.NoError(t, err)
+	require.NoError(t, page.Navigate(ctx, srv.URL+path))
+	return page, srv, ctx
+}
+
 // countingServer serves the page and counts the requests per URL.
 type countingServer struct {
 	*httptest.Server
@@ -64,13 +78,7 @@ func (s *countingServer) count(uri string) int {
 // the DOM; contract and log values holding HTML shown as text with no
 // script run; filters and search; the roll-out view.
 func TestPageInBrowser(t *testing.T) {
-	b, ctx := startBrowser(t)
-	h, err := statuspage.New(statuspage.Config{Source: source(t, world(t)), Refresh: -1})
-	require.NoError(t, err)
-	srv := serve(t, h)
-	page, err := b.NewPage(ctx, 1280, 800, false)
-	require.NoError(t, err)
-	require.NoError(t, page.Navigate(ctx, srv.URL+"/"))
+	page, srv, ctx := openPage(t, -1, "/")
 	var title string
 	require.NoError(t, page.Eval(ctx, "document.title", &title))
 
@@ -191,14 +199,8 @@ func waitFor(t *testing.T, ctx context.Context, page *browser.Page, expr, want s
 
 // The page reloads itself with its filters (they are in the URL).
 func TestAutoRefreshKeepsFilters(t *testing.T) {
-	b, ctx := startBrowser(t)
-	h, err := statuspage.New(statuspage.Config{Source: source(t, world(t))})
-	require.NoError(t, err)
-	srv := serve(t, h)
-	page, err := b.NewPage(ctx, 1280, 800, false)
-	require.NoError(t, err)
 	uri := "/?env=dev&state=build-failed&refresh=1"
-	require.NoError(t, page.Navigate(ctx, srv.URL+uri))
+	page, srv, ctx := openPage(t, 0, uri)
 	deadline := time.Now().Add(time.Minute)
 	for srv.count(uri) < 3 && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
@@ -217,13 +219,7 @@ func TestAutoRefreshKeepsFilters(t *testing.T) {
 
 // Every control can be reached with Tab, and a failure opened with Enter.
 func TestKeyboard(t *testing.T) {
-	b, ctx := startBrowser(t)
-	h, err := statuspage.New(statuspage.Config{Source: source(t, world(t)), Refresh: -1})
-	require.NoError(t, err)
-	srv := serve(t, h)
-	page, err := b.NewPage(ctx, 1280, 800, false)
-	require.NoError(t, err)
-	require.NoError(t, page.Navigate(ctx, srv.URL+"/?env=dev&owner=team-go"))
+	page, _, ctx := openPage(t, -1, "/?env=dev&owner=team-go")
 	var focused []string
 	for i := 0; i < 14; i++ {
 		require.NoError(t, page.Press(ctx, "Tab", false))

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"time"
 
 	"k8s.io/client-go/rest"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
+	"github.com/goldenpath-dev/goldenpath/internal/httpserve"
 )
 
 // ServeRequest is what Serve serves.
@@ -58,33 +58,10 @@ func Serve(ctx context.Context, req ServeRequest) error {
 	if err != nil {
 		return err
 	}
-	srv := NewServer(h)
 	if req.Listening != nil {
 		req.Listening(l.Addr().String())
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	case err := <-errc:
-		return err
-	}
-}
-
-// NewServer is an http.Server for the page with timeouts that a slow or
-// idle client cannot hold open.
-func NewServer(h http.Handler) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       90 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
+	return httpserve.Serve(ctx, l, h)
 }
 
 // CheckAddr refuses to serve the page beyond the machine without a token:
