@@ -5,6 +5,7 @@ package controller
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +37,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 	"github.com/goldenpath-dev/goldenpath/pipeline/insight"
 	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
@@ -78,7 +81,12 @@ type rig struct {
 	imageUID types.UID
 	req      *contract.AppDeploymentRequest
 	cfg      *rest.Config
+	status   string        // the status page's address
+	logs     *lockedBuffer // the running controller's log
 }
+
+// rigStatusToken guards the status page; no log line may carry it.
+const rigStatusToken = "status-token-never-shown"
 
 type rigApp struct{ env, name, ns string }
 
@@ -194,6 +202,53 @@ func TestControllerOnAPIServer(t *testing.T) {
 		assert.Contains(t, m, `goldenpath_build_failures_total{step="build"} 1`)
 	})
 
+	// The status page, read from the controller's cache: the builds above
+	// as the page and its JSON show them, behind the bearer token, which
+	// no log line carries.
+	t.Run("status page", func(t *testing.T) {
+		status := func(token string) (int, cluster.Fleet) {
+			req, err := http.NewRequest(http.MethodGet, "http://"+r.status+"/api/v1/status", nil)
+			require.NoError(t, err)
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			var f cluster.Fleet
+			if resp.StatusCode == http.StatusOK {
+				require.NoError(t, json.NewDecoder(resp.Body).Decode(&f))
+			}
+			return resp.StatusCode, f
+		}
+		code, _ := status("")
+		assert.Equal(t, http.StatusUnauthorized, code, "no token")
+		code, _ = status("wrong")
+		assert.Equal(t, http.StatusUnauthorized, code, "a wrong token")
+		var app *cluster.AppStatus
+		r.wait(func() error { // the cache follows the API server
+			code, f := status(rigStatusToken)
+			if code != http.StatusOK {
+				return fmt.Errorf("status page: %d", code)
+			}
+			for i := range f.Apps {
+				a := &f.Apps[i]
+				if a.Environment == r.app.env && a.Application == r.app.name && a.LatestBuild != nil && a.LatestBuild.Number == 3 && a.LatestBuild.FailedStep != "" {
+					app = a
+					return nil
+				}
+			}
+			return fmt.Errorf("no %s/%s with failed build 3 in %+v", r.app.env, r.app.name, f.Apps)
+		})
+		assert.Equal(t, "failed", app.LatestBuild.Result)
+		assert.Equal(t, "build", app.LatestBuild.FailedStep)
+		require.NotNil(t, app.LastSuccess, "build 2 succeeded")
+		assert.Equal(t, int64(2), app.LastSuccess.Number)
+		assert.Equal(t, "no", app.LastSuccess.Signed, "build 2 was refused unsigned")
+		assert.NotContains(t, r.logs.String(), rigStatusToken)
+		assert.Contains(t, r.logs.String(), "statusToken=true")
+	})
+
 	t.Run("webhooks", func(t *testing.T) {
 		sr := &kpack.SourceResolver{ObjectMeta: metav1.ObjectMeta{Name: "sample-go-source", Namespace: r.app.ns}}
 		require.NoError(t, c.Create(context.Background(), sr))
@@ -268,11 +323,14 @@ func (r *rig) start(p *contract.Platform) (stop func()) {
 	ready := make(chan struct{})
 	r.webhook = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	r.metrics = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	r.status = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	r.logs = &lockedBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, Config{
 			Platform: p, Kube: r.cfg, WebhookAddr: r.webhook, MetricsAddr: r.metrics, HealthAddr: "-",
-			Log: slog.New(slog.NewTextHandler(testWriter{t}, nil)), Ready: ready, LeaseDuration: 3 * time.Second,
+			StatusAddr: r.status, StatusToken: rigStatusToken,
+			Log: slog.New(slog.NewTextHandler(io.MultiWriter(r.logs, testWriter{t}), nil)), Ready: ready, LeaseDuration: 3 * time.Second,
 		})
 	}()
 	select {
@@ -304,6 +362,24 @@ func (r *rig) attest(ref string) {
 	require.NoError(r.t, err)
 	_, err = supplychain.AttestProvenance(ctx, ref, st, r.signer)
 	require.NoError(r.t, err)
+}
+
+// lockedBuffer holds the controller's log while it writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 type testWriter struct{ t *testing.T }

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
-	"io"
-	"strings"
-	"text/tabwriter"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/rest"
@@ -12,6 +14,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/statuspage"
 )
 
 // clusterFlags are --platform and --kubeconfig of the commands that read
@@ -39,24 +42,35 @@ func (f *clusterFlags) load() (*contract.Platform, *rest.Config, error) {
 
 func newStatusCommand(streams Streams) *cobra.Command {
 	var (
-		cf clusterFlags
-		of outputFlag
+		cf    clusterFlags
+		of    outputFlag
+		serve string
 	)
 	c := &cobra.Command{
 		Use:   "status [APP...]",
-		Short: "Show each application's builds, pin, signature and run image, read from the cluster",
-		Long: `Read each application's kpack Image and Builds, and its Deployment, from the
-cluster and print, per application and environment: the pinned digest, the
-latest build (number, reasons, result), for a failed build the step that
-failed and the end of its log (recorded by goldenpath's controller), whether
-the built image was signed (verified with the platform's key by the
-controller: yes, no, or ? when not checked), and the run image with whether
-it is the newest the builder's stack has. -o json gives everything.
+		Short: "Show each application's builds, pin, signature, run image and sync, read from the cluster (or serve it as a page)",
+		Long: `Read each application's kpack Image and Builds, its Deployment and
+ReplicaSets, its builder's ClusterStack and its Argo CD Application from the
+cluster and print, per application and environment: the owner, the pinned
+digest and its age, the latest build (number, reasons, result), for a failed
+build the step that failed and the end of its log (recorded by goldenpath's
+controller), whether the served image was signed (verified with the
+platform's key by the controller: yes, no, or ? when not checked), the run
+image and its state against the newest run image of its ClusterStack
+(patched, rebase pending, rebuild needed, unknown), and Argo CD's sync and
+health; then, per ClusterStack, how many applications serve from its newest
+run image and why the others do not. -o json gives everything.
+
+--serve serves the same as a web page (and its JSON API at /api/v1/status)
+until interrupted, reading the cluster at each request with your
+credentials: on 127.0.0.1:8082 by default; another address that is not
+loopback needs a bearer token in $GOLDENPATH_STATUS_TOKEN.
 
 Exit status: 0 on success (whatever the builds' results), 1 on failure
 (cluster unreachable, an APP without a kpack Image), 2 on usage errors.`,
 		Example: `  goldenpath status --platform platform.yaml
-  goldenpath status --platform platform.yaml payments-api -o json`,
+  goldenpath status --platform platform.yaml payments-api -o json
+  goldenpath status --platform platform.yaml --serve            # http://127.0.0.1:8082/`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := of.check(); err != nil {
@@ -66,109 +80,45 @@ Exit status: 0 on success (whatever the builds' results), 1 on failure
 			if err != nil {
 				return err
 			}
-			apps, err := cluster.Status(c.Context(), cluster.StatusRequest{Platform: p, Apps: args, Kube: kube})
-			if of.format == "json" {
-				if apps == nil {
-					apps = []cluster.AppStatus{}
+			if serve != "" {
+				return serveStatus(c.Context(), streams, serve, p, kube, args)
+			}
+			f, err := cluster.Status(c.Context(), cluster.StatusRequest{Platform: p, Apps: args, Kube: kube})
+			if f != nil {
+				print := cluster.PrintStatusText
+				if of.format == "json" {
+					print = cluster.PrintStatusJSON
 				}
-				if werr := writeJSON(streams.Out, apps); werr != nil {
+				if werr := print(streams.Out, f); werr != nil {
 					return werr
 				}
-			} else {
-				printStatus(streams.Out, apps)
 			}
 			return err
 		},
 	}
 	cf.add(c)
 	of.add(c)
+	c.Flags().StringVar(&serve, "serve", "", "serve the status as a web page on this address (default 127.0.0.1:8082 when given without a value)")
+	c.Flags().Lookup("serve").NoOptDefVal = "127.0.0.1:8082"
 	return c
 }
 
-func printStatus(w io.Writer, apps []cluster.AppStatus) {
-	if len(apps) == 0 {
-		fmt.Fprintln(w, "no application built by kpack in the platform's environments")
-		return
+// serveStatus runs `status --serve`: the page until interrupted.
+func serveStatus(ctx context.Context, streams Streams, addr string, p *contract.Platform, kube *rest.Config, apps []string) error {
+	if len(apps) > 0 {
+		return usageErrorf("--serve shows every application: filter on the page (?q=NAME) instead of naming applications")
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ENVIRONMENT\tAPPLICATION\tPINNED\tBUILD\tREASONS\tRESULT\tFAILED STEP\tSIGNED\tRUN IMAGE")
-	for _, a := range apps {
-		build, reasons, result, step, signed := "-", "-", "-", "-", "-"
-		if b := a.LatestBuild; b != nil {
-			build = fmt.Sprintf("%d", b.Number)
-			reasons = strings.Join(b.Reason, ",")
-			result, signed = b.Result, signedMark(b.Signed)
-			if b.FailedStep != "" {
-				step = b.FailedStep
-				if b.ExitCode != 0 {
-					step += fmt.Sprintf(" (exit %d)", b.ExitCode)
-				}
-			}
-			if b.Result == "failed" && a.LastSuccess != nil {
-				signed = signedMark(a.LastSuccess.Signed) + fmt.Sprintf(" (build %d)", a.LastSuccess.Number)
-			}
-		}
-		run := "-"
-		switch {
-		case a.RunImage == "":
-		case a.RunImageCurrent:
-			run = shortDigest(a.RunImage) + " (newest)"
-		case a.NewestRunImage != "":
-			run = shortDigest(a.RunImage) + " (newer: " + shortDigest(a.NewestRunImage) + ")"
-		default:
-			run = shortDigest(a.RunImage)
-		}
-		pinned := "-"
-		if a.Pinned != "" {
-			pinned = shortDigest(a.Pinned)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Environment, a.Application, pinned, build, reasons, result, step, signed, run)
+	token := os.Getenv("GOLDENPATH_STATUS_TOKEN")
+	if err := statuspage.CheckAddr(addr, token != ""); err != nil {
+		return &exitError{code: ExitUsage, err: err}
 	}
-	tw.Flush()
-	for _, a := range apps {
-		b := a.LatestBuild
-		if b == nil || b.Result != "failed" {
-			continue
-		}
-		fmt.Fprintf(w, "\n%s/%s build %d failed", a.Environment, a.Application, b.Number)
-		if b.FailedStep != "" {
-			fmt.Fprintf(w, " in step %s", b.FailedStep)
-		}
-		if b.FailureReason != "" {
-			fmt.Fprintf(w, " (%s)", b.FailureReason)
-		}
-		fmt.Fprintln(w, ":")
-		if b.Excerpt == "" {
-			fmt.Fprintln(w, "    (no log recorded: is goldenpath's controller running?)")
-		}
-		for _, l := range strings.Split(b.Excerpt, "\n") {
-			if b.Excerpt != "" {
-				fmt.Fprintf(w, "    %s\n", l)
-			}
-		}
-	}
-	for _, a := range apps {
-		if b := a.LatestBuild; b != nil && b.Refused != "" {
-			fmt.Fprintf(w, "\n%s/%s build %d was not pinned: %s\n", a.Environment, a.Application, b.Number, b.Refused)
-		}
-	}
-}
-
-func signedMark(s string) string {
-	if s == "unknown" || s == "" {
-		return "?"
-	}
-	return s
-}
-
-// shortDigest shows the first 12 hex digits of a digest or pinned reference.
-func shortDigest(ref string) string {
-	d := ref
-	if _, after, ok := strings.Cut(ref, "@"); ok {
-		d = after
-	}
-	if h, ok := strings.CutPrefix(d, "sha256:"); ok && len(h) > 12 {
-		return "sha256:" + h[:12]
-	}
-	return d
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	return statuspage.Serve(ctx, statuspage.ServeRequest{
+		Addr: addr, Platform: p, Kube: kube, Token: token,
+		Log: slog.New(slog.NewTextHandler(streams.Err, nil)),
+		Listening: func(a string) {
+			fmt.Fprintf(streams.Err, "serving the status page of %s on http://%s/ (Ctrl-C to stop)\n", p.Name, a)
+		},
+	})
 }
