@@ -304,10 +304,10 @@ func (s *scenario) status(app string) []cluster.AppStatus {
 	s.t.Helper()
 	out, err := s.goldenpath("status", "--platform", s.platform, "-o", "json", app)
 	require.NoError(s.t, err)
-	var st []cluster.AppStatus
-	require.NoError(s.t, json.Unmarshal([]byte(out), &st))
-	require.Len(s.t, st, 1)
-	return st
+	var f cluster.Fleet // status -o json is the fleet (the status page's JSON) since the status page
+	require.NoError(s.t, json.Unmarshal([]byte(out), &f))
+	require.Len(s.t, f.Apps, 1)
+	return f.Apps
 }
 
 // events are the messages of an object's Events with a reason.
