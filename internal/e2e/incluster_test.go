@@ -75,8 +75,8 @@ func TestGoldenPathRunsByItself(t *testing.T) {
 			}
 			return nil
 		})
-		assert.Empty(t, s.kubectl("-n", ctlTest, "get", "pods", "-l", "app.kubernetes.io/name=ctl-unsigned", "-o", "name"),
-			"no pod runs the unverified image")
+		assert.Empty(t, s.kubectl("-n", ctlTest, "get", "pods", "-l", "app.kubernetes.io/name=ctl-unsigned,app.kubernetes.io/component=server", "-o", "name"),
+			"no pod of the Deployment runs the unverified image (kpack's build pods carry the Image's labels, component=build)")
 		assert.Contains(t, s.events(ctlTest, "ctl-unsigned", "PromotionRefused"), "the digest is not signed")
 		assert.Contains(t, s.metrics(), `goldenpath_promotion_refusals_total{reason="unsigned"}`)
 	})
