@@ -31,7 +31,7 @@ the server). FILE holds Secret manifests (YAML or JSON, several documents or
 a v1 List, as kubectl get -o yaml prints them); - reads stdin. Nothing of a
 Secret's values is printed.`,
 		Example: `  kubectl -n apps-dev get secret goldenpath-registry goldenpath-git -o yaml | goldenpath platform check-secret --platform platform.yaml -`,
-		Args: cobra.MinimumNArgs(1),
+		Args:    cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			p, err := goldenpath.LoadPlatformFile(pf.path)
 			if err != nil {
