@@ -303,3 +303,37 @@ spec:
 	require.NoError(t, err)
 	assert.NotEqual(t, appDigest, d.Digest.String(), "rebase moved the tag")
 }
+
+// The buildpack path (pack with the offline builder, build.network: host)
+// publishing to the enterprise registry: pack reads the run image and the
+// lifecycle pushes the app image with the same credentials.
+func TestBuildpackPathAgainstAnAuthenticatedRegistry(t *testing.T) {
+	testenv.RequireDocker(t)
+	if out, err := exec.Command(testenv.Docker, "image", "inspect", "goldenpath/builder:bookworm").CombinedOutput(); err != nil {
+		t.Skipf("the builder goldenpath/builder:bookworm is not in the Docker engine (bash hack/setup.sh makes it): %s", out)
+	}
+	root := testenv.RepoRoot(t)
+	local := testenv.Registry(t)
+	reg := testregistry.StartDistribution(t, "corp-ci", "corp-registry-pw")
+	for _, img := range []string{"run", "build"} {
+		src, err := name.ParseReference(local + "/goldenpath/" + img + ":bookworm")
+		require.NoError(t, err)
+		i, err := remote.Image(src)
+		require.NoError(t, err)
+		writeImage(t, reg, reg.Host+"/enterprise-net/stack/"+img+":test", i)
+	}
+	bin := buildCLI(t)
+	anon := cliEnv{bin: bin, vars: baseEnv(t, reg.CAFile(t))}
+	authed := anon.with("DOCKER_CONFIG=" + reg.DockerConfig(t))
+	platform := filepath.Join(t.TempDir(), "platform.yaml")
+	require.NoError(t, os.WriteFile(platform, []byte(fmt.Sprintf(platformTemplate, reg.Host, "io.goldenpath.stacks.bookworm")), 0o644))
+	args := []string{"build", "-f", filepath.Join(root, "examples", "apps", "go", "goldenpath.yaml"), "--source", root, "--platform", platform,
+		"--publish", reg.Host + "/enterprise-net/apps"}
+
+	code, stdout, stderr := anon.run(t, args...)
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, stdout+stderr, "authentication required for "+reg.Host)
+	code, stdout, stderr = authed.run(t, args...)
+	require.Equal(t, 0, code, stderr)
+	assert.True(t, strings.HasPrefix(strings.TrimSpace(stdout), reg.Host+"/enterprise-net/apps/dev/sample-go@sha256:"), stdout)
+}
