@@ -1,8 +1,6 @@
 package contract
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -164,46 +162,24 @@ func (p *Platform) checkRegistrySecret(v *validator, s *corev1.Secret) {
 		v.add(keyPath("data", key), "missing", "the Secret's docker config: {\"auths\": {\"HOST\": {\"auth\": \"<base64 of user:password>\"}}}")
 		return
 	}
-	var cfg struct {
-		Auths map[string]struct {
-			Auth          string `json:"auth"`
-			Username      string `json:"username"`
-			Password      string `json:"password"`
-			IdentityToken string `json:"identitytoken"`
-			RegistryToken string `json:"registrytoken"`
-		} `json:"auths"`
-	}
-	if err := json.Unmarshal(raw, &cfg); err != nil {
-		v.add(keyPath("data", key), "not a docker config (JSON): "+strings.SplitN(err.Error(), "\n", 2)[0], "")
+	cfg, err := ParseDockerConfig(raw)
+	if err != nil {
+		v.add(keyPath("data", key), err.(*FieldError).Message, "")
 		return
 	}
 	host, _, _ := strings.Cut(p.Registry, "/")
-	for server, a := range cfg.Auths {
-		if dockerConfigHost(server) != host {
-			continue
-		}
-		at := keyPath(string(keyPath("data", key).Child("auths")), server)
-		switch {
-		case a.Auth != "":
-			dec, err := base64.StdEncoding.DecodeString(a.Auth)
-			if err != nil || !strings.Contains(string(dec), ":") {
-				v.add(at.Child("auth"), "is not the base64 of user:password", "")
-			}
-		case a.Username != "" && a.Password != "", a.IdentityToken != "", a.RegistryToken != "":
-		default:
-			v.add(at, "has no credentials", "give auth (base64 of user:password), username and password, or a token")
-		}
+	a, found := cfg.Auths[host]
+	if !found {
+		v.add(keyPath("data", key).Child("auths"), fmt.Sprintf("no entry for the platform's registry host %s", host), "kpack pushes to "+p.Registry+"/<env>/<app> with this Secret: add an auths entry for "+host)
 		return
 	}
-	v.add(keyPath("data", key).Child("auths"), fmt.Sprintf("no entry for the platform's registry host %s", host), "kpack pushes to "+p.Registry+"/<env>/<app> with this Secret: add an auths entry for "+host)
-}
-
-// dockerConfigHost is the registry host a docker config's auths key names:
-// keys may be a host[:port] or a URL (https://index.docker.io/v1/).
-func dockerConfigHost(server string) string {
-	server = strings.TrimPrefix(strings.TrimPrefix(server, "https://"), "http://")
-	host, _, _ := strings.Cut(server, "/")
-	return host
+	if a.Problem != "" {
+		at := keyPath(string(keyPath("data", key).Child("auths")), a.Server)
+		if a.ProblemField != "" {
+			at = at.Child(a.ProblemField)
+		}
+		v.add(at, a.Problem, "give auth (base64 of user:password), username and password, or a token")
+	}
 }
 
 func checkGitSecret(v *validator, c GitCredential, s *corev1.Secret) {

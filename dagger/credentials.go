@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
 )
 
@@ -58,41 +58,21 @@ func readRegistryCredentials(ctx context.Context, dockerConfig *dagger.Secret, i
 // parseDockerConfig adds the auths entries of a Docker config.json. Errors
 // never quote the file: it holds credentials.
 func (c registryCredentials) parseDockerConfig(data []byte) error {
-	var cfg struct {
-		Auths map[string]struct {
-			Auth          string `json:"auth"`
-			Username      string `json:"username"`
-			Password      string `json:"password"`
-			IdentityToken string `json:"identitytoken"`
-		} `json:"auths"`
-		CredsStore  string            `json:"credsStore"`
-		CredHelpers map[string]string `json:"credHelpers"`
+	cfg, err := contract.ParseDockerConfig(data)
+	if err != nil {
+		return fmt.Errorf("docker config: %w", err)
 	}
-	if err := json.Unmarshal(data, &cfg); err != nil {
-		return fmt.Errorf("docker config: not a config.json (JSON with \"auths\"): %s", strings.SplitN(err.Error(), ":", 2)[0])
-	}
-	if len(cfg.Auths) == 0 && (cfg.CredsStore != "" || len(cfg.CredHelpers) > 0) {
+	if len(cfg.Auths) == 0 && cfg.Helpers {
 		return fmt.Errorf("docker config: it uses credential helpers (credsStore/credHelpers), which cannot run inside the Dagger module; give a config with inline auths entries")
 	}
-	for server, a := range cfg.Auths {
-		host := strings.TrimPrefix(strings.TrimPrefix(server, "https://"), "http://")
-		host, _, _ = strings.Cut(host, "/")
+	for host, a := range cfg.Auths {
+		if a.Problem != "" {
+			return fmt.Errorf("docker config: auths[%s]: %s", a.Server, a.Problem)
+		}
 		if host == "index.docker.io" {
 			host = name.DefaultRegistry
 		}
-		ac := authn.AuthConfig{Username: a.Username, Password: a.Password, IdentityToken: a.IdentityToken}
-		if a.Auth != "" {
-			dec, err := base64.StdEncoding.DecodeString(a.Auth)
-			user, pw, ok := strings.Cut(string(dec), ":")
-			if err != nil || !ok {
-				return fmt.Errorf("docker config: auths[%s].auth is not the base64 of user:password", server)
-			}
-			ac.Username, ac.Password = user, pw
-		}
-		if ac.Username == "" && ac.IdentityToken == "" {
-			return fmt.Errorf("docker config: auths[%s] has no credentials", server)
-		}
-		c[host] = ac
+		c[host] = authn.AuthConfig{Username: a.Username, Password: a.Password, IdentityToken: a.IdentityToken, RegistryToken: a.RegistryToken}
 	}
 	return nil
 }
