@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
 	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
@@ -28,14 +29,21 @@ func (m *Goldenpath) Rebase(
 	// Registries reached over plain HTTP (repeatable).
 	// +optional
 	insecureRegistry []string,
+	// Docker config.json (what docker login writes) as a secret, e.g. file://$HOME/.docker/config.json: credentials per registry host.
+	// +optional
+	dockerConfig *dagger.Secret,
 ) (string, error) {
 	if len(image) == 0 {
 		return "", errors.New("no --image given")
 	}
+	creds, err := readRegistryCredentials(ctx, dockerConfig, "", "", nil)
+	if err != nil {
+		return "", err
+	}
 	report, err := goldenpath.Rebase(ctx, goldenpath.RebaseRequest{
 		FleetRequest: goldenpath.FleetRequest{Images: image, RunImage: runImage},
 		DryRun:       dryRun, Force: force,
-	}, goldenpath.WithRegistry(registry.WithInsecureRegistries(insecureRegistry...)))
+	}, goldenpath.WithRegistry(registry.WithKeychain(creds), registry.WithInsecureRegistries(insecureRegistry...)))
 	if err != nil {
 		return "", err
 	}

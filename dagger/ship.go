@@ -42,7 +42,14 @@ func (m *Goldenpath) Ship(
 	// Platform file (default: the embedded default platform).
 	// +optional
 	platform *dagger.File,
+	// Docker config.json (what docker login writes) as a secret, e.g. file://$HOME/.docker/config.json: credentials per registry host, for the build, the push and the supply-chain steps.
+	// +optional
+	dockerConfig *dagger.Secret,
 ) (*dagger.Directory, error) {
+	creds, err := readRegistryCredentials(ctx, dockerConfig, "", "", nil)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := m.Validate(ctx, contracts, platform, "text"); err != nil {
 		return nil, fmt.Errorf("validate: %w", err)
 	}
@@ -53,21 +60,21 @@ func (m *Goldenpath) Ship(
 	var ref string
 	switch r.Spec.Build.Type {
 	case contract.BuildTypeDockerfile:
-		if ref, err = dockerfileBuild(ctx, source, r, image); err != nil {
+		if ref, err = dockerfileBuild(ctx, source, r, image, creds); err != nil {
 			return nil, fmt.Errorf("dockerfile build: %w", err)
 		}
 	default:
 		if builder == "" {
 			return nil, fmt.Errorf("application %s is built with buildpacks: give the builder image", r.Application)
 		}
-		b := cnbBuild{image: image, builder: builder, runImage: runImage, insecure: insecureRegistry, uid: -1, gid: -1,
+		b := cnbBuild{image: image, builder: builder, runImage: runImage, insecure: insecureRegistry, creds: creds, uid: -1, gid: -1,
 			platform: platform, builderName: "default"}.forRequest(r)
 		if ref, err = b.run(ctx, appDir(source, r)); err != nil {
 			return nil, fmt.Errorf("buildpack build: %w", err)
 		}
 	}
 	// Plain HTTP only for the registries named (never for every registry as soon as one is).
-	opts, err := supplyChainOptions(ctx, ref, "", nil, insecureRegistry)
+	opts, err := supplyChainOptions(ctx, ref, "", nil, dockerConfig, insecureRegistry)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
@@ -32,15 +31,21 @@ func (m *Goldenpath) Sign(
 	// Registry password or token.
 	// +optional
 	password *dagger.Secret,
-	// Reach the image's registry (only that one) over plain HTTP.
+	// Reach the image's registry (only that one) over plain HTTP: a shorthand for --insecure-registry=<its host>.
 	// +optional
 	insecure bool,
+	// Registries reached over plain HTTP (repeatable; host[:port], loopback ones always are).
+	// +optional
+	insecureRegistry []string,
+	// Docker config.json (what docker login writes) as a secret, e.g. file://$HOME/.docker/config.json: credentials per registry host.
+	// +optional
+	dockerConfig *dagger.Secret,
 ) (string, error) {
 	keyFile, err := secretFile(ctx, key, "cosign.key")
 	if err != nil {
 		return "", err
 	}
-	opts, err := supplyChainOptions(ctx, image, username, password, plainHTTP(image, insecure))
+	opts, err := supplyChainOptions(ctx, image, username, password, dockerConfig, append(plainHTTP(image, insecure), insecureRegistry...))
 	if err != nil {
 		return "", err
 	}
@@ -72,15 +77,21 @@ func (m *Goldenpath) Verify(
 	// Registry password or token.
 	// +optional
 	password *dagger.Secret,
-	// Reach the image's registry (only that one) over plain HTTP.
+	// Reach the image's registry (only that one) over plain HTTP: a shorthand for --insecure-registry=<its host>.
 	// +optional
 	insecure bool,
+	// Registries reached over plain HTTP (repeatable; host[:port], loopback ones always are).
+	// +optional
+	insecureRegistry []string,
+	// Docker config.json (what docker login writes) as a secret, e.g. file://$HOME/.docker/config.json: credentials per registry host.
+	// +optional
+	dockerConfig *dagger.Secret,
 ) (string, error) {
 	keyFile, err := exportFile(ctx, publicKey, "cosign.pub")
 	if err != nil {
 		return "", err
 	}
-	opts, err := supplyChainOptions(ctx, image, username, password, plainHTTP(image, insecure))
+	opts, err := supplyChainOptions(ctx, image, username, password, dockerConfig, append(plainHTTP(image, insecure), insecureRegistry...))
 	if err != nil {
 		return "", err
 	}
@@ -103,11 +114,17 @@ func (m *Goldenpath) Sbom(
 	// Registry password or token.
 	// +optional
 	password *dagger.Secret,
-	// Reach the image's registry (only that one) over plain HTTP.
+	// Reach the image's registry (only that one) over plain HTTP: a shorthand for --insecure-registry=<its host>.
 	// +optional
 	insecure bool,
+	// Registries reached over plain HTTP (repeatable; host[:port], loopback ones always are).
+	// +optional
+	insecureRegistry []string,
+	// Docker config.json (what docker login writes) as a secret, e.g. file://$HOME/.docker/config.json: credentials per registry host.
+	// +optional
+	dockerConfig *dagger.Secret,
 ) (string, error) {
-	opts, err := supplyChainOptions(ctx, image, username, password, plainHTTP(image, insecure))
+	opts, err := supplyChainOptions(ctx, image, username, password, dockerConfig, append(plainHTTP(image, insecure), insecureRegistry...))
 	if err != nil {
 		return "", err
 	}
@@ -131,45 +148,17 @@ func plainHTTP(image string, insecure bool) []string {
 	return []string{ref.Context().RegistryStr()}
 }
 
-// supplyChainOptions: credentials for image's registry only (none: anonymous), plain HTTP for the registries named
-// (loopback ones always).
-func supplyChainOptions(ctx context.Context, image, username string, password *dagger.Secret, insecureRegistry []string) ([]goldenpath.SupplyChainOption, error) {
-	keychain := authn.Keychain(anonymous{})
-	if password != nil {
-		ref, err := name.ParseReference(image)
-		if err != nil {
-			return nil, fmt.Errorf("image %q: %w", image, err)
-		}
-		pw, err := password.Plaintext(ctx)
-		if err != nil {
-			return nil, err
-		}
-		keychain = staticKeychain{
-			registry: ref.Context().RegistryStr(),
-			auth:     authn.FromConfig(authn.AuthConfig{Username: username, Password: pw}),
-		}
+// supplyChainOptions: the Docker config's credentials per registry and username/password for image's registry
+// (none: anonymous), plain HTTP for the registries named (loopback ones always).
+func supplyChainOptions(ctx context.Context, image, username string, password, dockerConfig *dagger.Secret, insecureRegistry []string) ([]goldenpath.SupplyChainOption, error) {
+	creds, err := readRegistryCredentials(ctx, dockerConfig, image, username, password)
+	if err != nil {
+		return nil, err
 	}
 	return []goldenpath.SupplyChainOption{goldenpath.WithRegistryOptions(
-		registry.WithKeychain(keychain),
+		registry.WithKeychain(creds),
 		registry.WithInsecureRegistries(insecureRegistry...),
 	)}, nil
-}
-
-type anonymous struct{}
-
-func (anonymous) Resolve(authn.Resource) (authn.Authenticator, error) { return authn.Anonymous, nil }
-
-// staticKeychain gives one registry's credentials; every other registry is anonymous.
-type staticKeychain struct {
-	registry string
-	auth     authn.Authenticator
-}
-
-func (k staticKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
-	if r.RegistryStr() == k.registry {
-		return k.auth, nil
-	}
-	return authn.Anonymous, nil
 }
 
 // secretFile writes a secret into a private temporary file and returns its path.

@@ -19,7 +19,9 @@ type BuildRequest struct {
 	// Application picks the request when the file holds several; empty
 	// takes the only one.
 	Application string
-	// Source is the checkout of the app's repository (subPath applies).
+	// Source is the checkout of the app's repository, or its git URL
+	// (cloned with the user's git credentials: see build.CloneSource);
+	// subPath applies.
 	Source string
 	// Publish is the registry prefix to push to; empty builds into the
 	// local Docker engine only.

@@ -252,7 +252,9 @@ func secureBuild(ctx context.Context, req BuildRequest, keys *buildKeys, r *cont
 		fmt.Fprintf(out, "goldenpath: signed %s with key %s\n", signed.Reference, signed.KeyID)
 
 		in := supplychain.ProvenanceInput{Request: r, Platform: p, StartedOn: started, FinishedOn: time.Now()}
-		if rev, err := build.SourceRevision(req.Source); err == nil {
+		if res.SourceRevision != "" {
+			in.SourceRevision = res.SourceRevision // the clone of a git URL source
+		} else if rev, err := build.SourceRevision(req.Source); err == nil {
 			in.SourceRevision = rev
 		} else {
 			fmt.Fprintf(out, "goldenpath: provenance: no source commit: %v\n", err)

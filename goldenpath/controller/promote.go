@@ -284,11 +284,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 func (p *Promoter) promote(ctx context.Context, env contract.Environment, batch []candidate) error {
 	var ok []candidate
 	for _, c := range batch {
-		// Read from the API server, not the cache: a Build this controller
-		// just annotated (pinned, refused) may not be in the cache yet, and
-		// a stale copy would be verified again (a second refusal Event and
-		// count) or re-pinned (its pinned annotation overwritten with
-		// unchanged@HEAD).
+		// Read from the API server, not the cache: a promotion that has
+		// just annotated this Build may not be in the cache yet, and
+		// deciding on a stale copy would pin (or refuse) it twice.
 		var b kpack.Build
 		if err := p.c.reader.Get(ctx, types.NamespacedName{Namespace: c.Image.Namespace, Name: c.Build}, &b); err != nil {
 			if apierrors.IsNotFound(err) {

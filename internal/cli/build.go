@@ -16,7 +16,7 @@ func newBuildCommand(streams Streams) *cobra.Command {
 		output string
 	)
 	c := &cobra.Command{
-		Use:   "build -f CONTRACT --source DIR [--publish REGISTRY] [--out GITOPS_DIR]",
+		Use:   "build -f CONTRACT --source DIR|GIT_URL [--publish REGISTRY] [--out GITOPS_DIR]",
 		Short: "Build an application's image from source (buildpacks, or its Dockerfile) and publish it",
 		Long: `Build the image of the application a contract describes: with Cloud Native
 Buildpacks on the platform's builder (type buildpack), or with the Docker
@@ -67,7 +67,7 @@ build fails and the tree is left untouched.`,
 	pf.add(c)
 	c.Flags().StringVarP(&req.Contract, "file", "f", "", "contract file")
 	c.Flags().StringVar(&req.Application, "app", "", "application to build when the file holds several requests")
-	c.Flags().StringVar(&req.Source, "source", "", "checkout of the application's repository (the contract's subPath applies)")
+	c.Flags().StringVar(&req.Source, "source", "", "checkout of the application's repository, or its git URL (https://, ssh://, git@host:path) cloned at the contract's revision with your git credentials (credential helper, ~/.netrc, GIT_ASKPASS, ssh keys); the contract's subPath applies")
 	c.Flags().StringVar(&req.Publish, "publish", "", "registry prefix to push to (REGISTRY[/path]); the image goes to REGISTRY/<env>/<app>")
 	c.Flags().StringVar(&req.GitOpsDir, "out", "", "GitOps tree to re-render with the Deployment pinned to the published digest")
 	c.Flags().StringVarP(&output, "output", "o", "text", "output format: text (the pinned reference) or json")
