@@ -369,11 +369,19 @@ func tagName(tag string) string {
 	return strings.TrimPrefix(tag, "!!")
 }
 
-// suggest proposes the closest known name for a misspelt key.
+// suggest proposes the closest known name for a misspelt key, when one is
+// close enough to be the name meant: at most one edit (a wrong, missing,
+// extra or swapped letter) for names of up to 4 letters, two up to 8,
+// three beyond — never a name sharing next to nothing with the key (`a7` is
+// two edits from `id`: not a suggestion). Otherwise it lists the names.
 func suggest(got string, known []string) string {
-	best, bestDist := "", 3
+	best, bestDist := "", -1
 	for _, k := range known {
-		if dist := editDistance(strings.ToLower(got), strings.ToLower(k)); dist < bestDist {
+		if abs(len(got)-len(k)) > closeEnough(k) {
+			continue // at least that many edits; and a huge key costs nothing
+		}
+		dist := editDistance(strings.ToLower(got), strings.ToLower(k))
+		if dist <= closeEnough(k) && dist < len(k) && (bestDist < 0 || dist < bestDist) {
 			best, bestDist = k, dist
 		}
 	}
@@ -383,9 +391,22 @@ func suggest(got string, known []string) string {
 	return "known fields: " + strings.Join(known, ", ")
 }
 
+// closeEnough is the most edits a misspelling of name may have.
+func closeEnough(name string) int {
+	switch n := len(name); {
+	case n <= 4:
+		return 1
+	case n <= 8:
+		return 2
+	}
+	return 3
+}
+
+// editDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and transpositions of adjacent bytes cost one.
+// Three rows of the table are kept (the one before last for transpositions).
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	prev2, prev, cur := make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
 	}
@@ -397,8 +418,18 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

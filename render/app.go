@@ -178,7 +178,7 @@ func (a *app) deployment(image, source string) *appsv1.Deployment {
 	}
 	meta := a.objectMeta(a.r.Application, "server")
 	meta.Annotations = map[string]string{ImageSourceAnnotation: source}
-	return &appsv1.Deployment{
+	d := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: meta,
 		Spec: appsv1.DeploymentSpec{
@@ -207,6 +207,10 @@ func (a *app) deployment(image, source string) *appsv1.Deployment {
 			},
 		},
 	}
+	if gated(a.p, source) {
+		closeGate(d, source) // render/gate.go: no pod runs an unverified tag
+	}
+	return d
 }
 
 // resources requests what the request asks for; memory is also the limit

@@ -15,7 +15,8 @@ import (
 // digest, and returns the file exactly as App renders it with
 // AppOptions{Image: image}: the app container's image, its pull policy
 // (IfNotPresent: a digest never changes) and the image-source annotation
-// ("pinned"). Everything else is kept as it is. It is how the in-cluster
+// ("pinned"), and the replicas a Deployment waiting for its first verified
+// pin runs once pinned (render/gate.go). Everything else is kept as it is. It is how the in-cluster
 // controller pins what kpack built without the application's contract: the
 // folder in git is the rendered contract.
 func PinDeployment(deploymentYAML []byte, image string) ([]byte, error) {
@@ -48,6 +49,9 @@ func PinDeployment(deploymentYAML []byte, image string) ([]byte, error) {
 	}
 	if app == nil {
 		return nil, fmt.Errorf("the Deployment %s has no container named app", o.Name())
+	}
+	if err := openGate(obj, ann); err != nil {
+		return nil, err
 	}
 	app["image"] = d.String()
 	app["imagePullPolicy"] = "IfNotPresent"

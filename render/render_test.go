@@ -27,6 +27,9 @@ var cases = []struct {
 	{"dockerfile", "../contract/testdata/valid-dockerfile.yaml", ""},
 	{"multi", "../contract/testdata/valid-multi.yaml", ""},
 	{"anchors-acme", "../contract/testdata/valid-anchors.yaml", "testdata/platform.yaml"},
+	// controller.publicKey set: unpinned Deployments wait for a verified pin (gate.go).
+	{"verify", "../examples/contracts/dev/payments-api.yaml", "testdata/platform-verify.yaml"},
+	{"verify-dockerfile", "../contract/testdata/valid-dockerfile.yaml", "testdata/platform-verify.yaml"},
 }
 
 func platform(t testing.TB, file string) *contract.Platform {

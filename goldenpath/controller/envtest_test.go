@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -31,6 +32,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -77,7 +79,14 @@ type rig struct {
 	hookKey  string
 	app      rigApp
 	imageUID types.UID
+	req      *contract.AppDeploymentRequest
+	cfg      *rest.Config
+	status   string        // the status page's address
+	logs     *lockedBuffer // the running controller's log
 }
+
+// rigStatusToken guards the status page; no log line may carry it.
+const rigStatusToken = "status-token-never-shown"
 
 type rigApp struct{ env, name, ns string }
 
@@ -107,42 +116,18 @@ func TestControllerOnAPIServer(t *testing.T) {
 	require.NoError(t, err)
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-
 	r := newRig(t, c)
-	var logs lockedBuffer
-	ready := make(chan struct{})
-	r.webhook = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	r.metrics = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	statusAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	const statusToken = "status-token-never-shown"
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Config{
-			Platform: r.p, Kube: cfg, WebhookAddr: r.webhook, MetricsAddr: r.metrics, HealthAddr: "-",
-			StatusAddr: statusAddr, StatusToken: statusToken,
-			Log: slog.New(slog.NewTextHandler(io.MultiWriter(&logs, testWriter{t}), nil)), Ready: ready, LeaseDuration: 3 * time.Second,
-		})
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("controller stopped: %v", err)
-	case <-time.After(2 * time.Minute):
-		t.Fatal("controller did not start")
-	}
+	r.cfg = cfg
+	stop := r.start(r.p)
 
 	t.Run("a signed build is pinned once and Argo CD refreshed", func(t *testing.T) {
 		ref := r.pushImage("dev-1", true)
+		// requireProvenance is off: a signature is enough (the image has
+		// no provenance attestation).
+		_, err := supplychain.VerifyProvenance(context.Background(), ref, r.signer.PublicKey())
+		require.ErrorContains(t, err, "SLSA provenance attestation: the digest has none")
 		b := r.build(1, ref, true)
-		r.wait(func() error {
-			got := r.getBuild(b).Annotations
-			if got[insight.AnnotationPinned] == "" {
-				return fmt.Errorf("annotations %v", got)
-			}
-			return nil
-		})
+		r.waitAnnotated(b, insight.AnnotationPinned)
 		got := r.getBuild(b).Annotations
 		assert.Equal(t, "true", got[insight.AnnotationVerified])
 		commit := got[insight.AnnotationPinned]
@@ -182,19 +167,8 @@ func TestControllerOnAPIServer(t *testing.T) {
 		head := testenv.Git(t, r.work, "rev-parse", "HEAD")
 		ref := r.pushImage("dev-2", false)
 		b := r.build(2, ref, true)
-		r.wait(func() error {
-			if r.getBuild(b).Annotations[insight.AnnotationRefused] == "" {
-				return fmt.Errorf("not refused yet")
-			}
-			return nil
-		})
-		got := r.getBuild(b).Annotations
-		assert.Equal(t, "false", got[insight.AnnotationVerified])
-		assert.Contains(t, got[insight.AnnotationRefused], supplychain.FailureUnsigned)
-		assert.Empty(t, got[insight.AnnotationPinned])
+		r.assertRefused(t, b, supplychain.FailureUnsigned, head)
 		assert.Contains(t, r.events("PromotionRefused"), "the digest is not signed")
-		testenv.Git(t, r.work, "fetch", "--quiet", r.gitops, "main")
-		assert.Equal(t, head, testenv.Git(t, r.work, "rev-parse", "FETCH_HEAD"), "nothing pushed")
 		assert.Contains(t, r.scrape(), `goldenpath_promotion_refusals_total{reason="unsigned"} 1`)
 	})
 
@@ -233,7 +207,7 @@ func TestControllerOnAPIServer(t *testing.T) {
 	// no log line carries.
 	t.Run("status page", func(t *testing.T) {
 		status := func(token string) (int, cluster.Fleet) {
-			req, err := http.NewRequest(http.MethodGet, "http://"+statusAddr+"/api/v1/status", nil)
+			req, err := http.NewRequest(http.MethodGet, "http://"+r.status+"/api/v1/status", nil)
 			require.NoError(t, err)
 			if token != "" {
 				req.Header.Set("Authorization", "Bearer "+token)
@@ -253,7 +227,7 @@ func TestControllerOnAPIServer(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, code, "a wrong token")
 		var app *cluster.AppStatus
 		r.wait(func() error { // the cache follows the API server
-			code, f := status(statusToken)
+			code, f := status(rigStatusToken)
 			if code != http.StatusOK {
 				return fmt.Errorf("status page: %d", code)
 			}
@@ -271,8 +245,8 @@ func TestControllerOnAPIServer(t *testing.T) {
 		require.NotNil(t, app.LastSuccess, "build 2 succeeded")
 		assert.Equal(t, int64(2), app.LastSuccess.Number)
 		assert.Equal(t, "no", app.LastSuccess.Signed, "build 2 was refused unsigned")
-		assert.NotContains(t, logs.String(), statusToken)
-		assert.Contains(t, logs.String(), "statusToken=true")
+		assert.NotContains(t, r.logs.String(), rigStatusToken)
+		assert.Contains(t, r.logs.String(), "statusToken=true")
 	})
 
 	t.Run("webhooks", func(t *testing.T) {
@@ -302,13 +276,92 @@ func TestControllerOnAPIServer(t *testing.T) {
 		assert.Len(t, cm.Data, 1, "the delivery is remembered in the cluster")
 		assert.Contains(t, r.scrape(), `goldenpath_webhook_deliveries_total{provider="gitea",result="replay"} 1`)
 	})
-	cancel()
+	stop()
+
+	// The same cluster, git and registry; the controller restarted with a
+	// platform that requires provenance.
+	t.Run("requireProvenance: a signed image without provenance is refused, an attested one pinned", func(t *testing.T) {
+		p := *r.p
+		p.Controller.RequireProvenance = true
+		require.Empty(t, p.Validate())
+		defer r.start(&p)()
+		testenv.Git(t, r.work, "pull", "--quiet", "--ff-only", r.gitops, "main")
+		head := testenv.Git(t, r.work, "rev-parse", "HEAD")
+
+		ref := r.pushImage("dev-4", true)
+		b := r.build(4, ref, true)
+		got := r.assertRefused(t, b, supplychain.FailureNoAttestation, head)
+		assert.Contains(t, got[insight.AnnotationRefused], "SLSA provenance attestation: the digest has none")
+		assert.Contains(t, r.events("PromotionRefused"), "build "+b+": image "+ref+" has no valid SLSA provenance attestation")
+		assert.Contains(t, r.scrape(), `goldenpath_promotion_refusals_total{reason="no-attestation"} 1`)
+
+		ref = r.pushImage("dev-5", true)
+		r.attest(ref)
+		b = r.build(5, ref, true)
+		r.waitAnnotated(b, insight.AnnotationPinned)
+		assert.Equal(t, "true", r.getBuild(b).Annotations[insight.AnnotationVerified])
+		testenv.Git(t, r.work, "pull", "--quiet", "--ff-only", r.gitops, "main")
+		data, err := os.ReadFile(filepath.Join(r.work, "dev/sample-go/deployment.yaml"))
+		require.NoError(t, err)
+		img, err := render.DeploymentImage(data)
+		require.NoError(t, err)
+		assert.Equal(t, ref, img)
+
+		// A Build a controller without requireProvenance verified (and
+		// failed to pin) is checked again, not waved through.
+		ref = r.pushImage("dev-6", true)
+		b = r.build(6, ref, true, map[string]string{insight.AnnotationVerified: "true"})
+		r.assertRefused(t, b, supplychain.FailureNoAttestation, testenv.Git(t, r.work, "rev-parse", "HEAD"))
+	})
+}
+
+// start runs the controller with platform p until the returned stop is
+// called (which asserts a clean stop).
+func (r *rig) start(p *contract.Platform) (stop func()) {
+	t := r.t
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	r.webhook = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	r.metrics = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	r.status = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	r.logs = &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{
+			Platform: p, Kube: r.cfg, WebhookAddr: r.webhook, MetricsAddr: r.metrics, HealthAddr: "-",
+			StatusAddr: r.status, StatusToken: rigStatusToken,
+			Log: slog.New(slog.NewTextHandler(io.MultiWriter(r.logs, testWriter{t}), nil)), Ready: ready, LeaseDuration: 3 * time.Second,
+		})
+	}()
 	select {
+	case <-ready:
 	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(time.Minute):
-		t.Error("the controller did not stop")
+		cancel()
+		t.Fatalf("controller stopped: %v", err)
+	case <-time.After(2 * time.Minute):
+		cancel()
+		t.Fatal("controller did not start")
 	}
+	return func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(time.Minute):
+			t.Error("the controller did not stop")
+		}
+	}
+}
+
+// attest attaches a SLSA provenance attestation of the app's request to
+// the image, signed with the platform's key (what goldenpath build
+// --sign-key does).
+func (r *rig) attest(ref string) {
+	ctx := context.Background()
+	st, err := supplychain.NewProvenance(ctx, ref, supplychain.ProvenanceInput{Request: r.req, Platform: r.p})
+	require.NoError(r.t, err)
+	_, err = supplychain.AttestProvenance(ctx, ref, st, r.signer)
+	require.NoError(r.t, err)
 }
 
 // lockedBuffer holds the controller's log while it writes.
@@ -377,7 +430,7 @@ func newRig(t *testing.T, c client.Client) *rig {
 		}
 	}
 	return &rig{t: t, c: c, p: p, reg: reg, signer: signer, gitops: gitopsURL, work: work, hookKey: hookKey,
-		app: rigApp{env: "dev", name: reqs[0].Application, ns: dev.Namespace}, imageUID: imageUID}
+		app: rigApp{env: "dev", name: reqs[0].Application, ns: dev.Namespace}, imageUID: imageUID, req: reqs[0]}
 }
 
 // pushImage pushes a random image to the app's repository (signed or not)
@@ -401,7 +454,7 @@ func (r *rig) pushImage(tag string, signed bool) string {
 
 // build makes the Image's Build number n, as kpack would, and marks it
 // succeeded with image ref (when succeeded).
-func (r *rig) build(n int, ref string, succeeded bool) string {
+func (r *rig) build(n int, ref string, succeeded bool, annotations ...map[string]string) string {
 	ctx := context.Background()
 	var img kpack.Image
 	require.NoError(r.t, r.c.Get(ctx, types.NamespacedName{Namespace: r.app.ns, Name: r.app.name}, &img))
@@ -416,6 +469,9 @@ func (r *rig) build(n int, ref string, succeeded bool) string {
 		Annotations:     map[string]string{kpack.BuildReasonAnnotation: "COMMIT"},
 		OwnerReferences: []metav1.OwnerReference{{APIVersion: "kpack.io/v1alpha2", Kind: "Image", Name: img.Name, UID: img.UID}},
 	}, Spec: kpack.BuildSpec{Tags: []string{img.Spec.Tag}}}
+	for _, a := range annotations {
+		maps.Copy(b.Annotations, a)
+	}
 	require.NoError(r.t, r.c.Create(ctx, b))
 	if succeeded {
 		b.Status.LatestImage = ref
@@ -440,6 +496,32 @@ func (r *rig) failBuild(name string) {
 	require.NoError(r.t, r.c.Get(ctx, types.NamespacedName{Namespace: r.app.ns, Name: r.app.name}, &img))
 	img.Status.LatestBuildRef = name
 	require.NoError(r.t, r.c.Status().Update(ctx, &img))
+}
+
+// assertRefused waits for the Build's refusal and checks it is recorded
+// as every refusal is (verified=false, refused=KIND: ..., not pinned) and
+// that nothing was pushed to git since head. It returns the annotations.
+func (r *rig) assertRefused(t *testing.T, build, kind, head string) map[string]string {
+	t.Helper()
+	r.waitAnnotated(build, insight.AnnotationRefused)
+	got := r.getBuild(build).Annotations
+	assert.Equal(t, "false", got[insight.AnnotationVerified])
+	assert.True(t, strings.HasPrefix(got[insight.AnnotationRefused], kind+": "), got[insight.AnnotationRefused])
+	assert.Empty(t, got[insight.AnnotationPinned])
+	testenv.Git(t, r.work, "fetch", "--quiet", r.gitops, "main")
+	assert.Equal(t, head, testenv.Git(t, r.work, "rev-parse", "FETCH_HEAD"), "nothing pushed")
+	return got
+}
+
+// waitAnnotated waits until the Build carries the annotation key.
+func (r *rig) waitAnnotated(build, key string) {
+	r.t.Helper()
+	r.wait(func() error {
+		if ann := r.getBuild(build).Annotations; ann[key] == "" {
+			return fmt.Errorf("build %s has no %s annotation yet: %v", build, key, ann)
+		}
+		return nil
+	})
 }
 
 func (r *rig) getBuild(name string) *kpack.Build {

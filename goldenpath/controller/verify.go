@@ -38,7 +38,10 @@ func (v *verifier) gate(ctx context.Context, b *kpack.Build, c candidate) (bool,
 	if v.key == nil {
 		return true, nil // the platform asks for no verification
 	}
-	if b.Annotations[insight.AnnotationVerified] == "true" {
+	// A Build verified before (its pin then failed and is retried) passes
+	// again, unless provenance is required: the earlier check may have been
+	// made by a controller that did not require it.
+	if b.Annotations[insight.AnnotationVerified] == "true" && !v.c.platform.Controller.RequireProvenance {
 		return true, nil
 	}
 	insecure := v.c.platform.Controller.InsecureRegistries

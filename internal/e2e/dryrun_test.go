@@ -43,7 +43,12 @@ func TestRenderedObjectsPassServerSideDryRun(t *testing.T) {
 	require.NoError(t, err, "installing the CRDs of render/testdata/crds")
 	t.Logf("CRDs installed for the test (left installed): %d of %d", len(added), len(crds))
 
-	platforms := map[string]*contract.Platform{"default": prefixNamespaces(t, contract.DefaultPlatform()), "local": localPlatform(t)}
+	// verify: the default platform with the controller's verify gate on (controller.publicKey): unpinned
+	// Deployments render with replicas 0 until a verified pin.
+	verify, err := contract.LoadPlatformFile(filepath.Join(root, "render/testdata/platform-verify.yaml"))
+	require.NoError(t, err)
+	platforms := map[string]*contract.Platform{"default": prefixNamespaces(t, contract.DefaultPlatform()), "local": localPlatform(t),
+		"verify": prefixNamespaces(t, verify)}
 	contracts := []string{filepath.Join(root, "examples/contracts")}
 	for _, s := range samples {
 		contracts = append(contracts, filepath.Join(root, "examples/apps", s.app, "goldenpath.yaml"))
@@ -56,6 +61,17 @@ func TestRenderedObjectsPassServerSideDryRun(t *testing.T) {
 		require.NoError(t, err)
 		reqs, err := goldenpath.LoadRequests(ctx, contracts, goldenpath.WithPlatform(p))
 		require.NoError(t, err)
+		apps := map[contract.Environment][]string{}
+		for _, r := range reqs {
+			apps[r.Environment] = append(apps[r.Environment], r.Application)
+		}
+		// Each environment's root app-of-apps (argocd/<env>.yaml; its AppProject <platform>-root is among the
+		// platform objects), listing the applications rendered here.
+		for _, env := range p.EnvironmentNames() {
+			roots, err := render.Root(p, contract.Environment(env), apps[contract.Environment(env)])
+			require.NoError(t, err, env)
+			objs = append(objs, roots...)
+		}
 		for _, r := range reqs {
 			// as rendered for kpack to keep up to date, and pinned to a digest by the pipeline
 			plain, err := render.App(r, p, render.AppOptions{})
@@ -71,6 +87,21 @@ func TestRenderedObjectsPassServerSideDryRun(t *testing.T) {
 			}
 		}
 		require.NotEmpty(t, rendered[name])
+		// The root objects are among what goes through the API server.
+		var rootApps, rootProjects, waiting int
+		for _, o := range rendered[name] {
+			switch {
+			case o.Kind() == "Deployment" && dig(o.Value, "metadata", "annotations", render.WaitingForPinAnnotation) != "":
+				waiting++
+			case o.Kind() == "Application" && strings.HasSuffix(o.Name(), "-apps") && o.Path == render.ArgoRootPath(contract.Environment(dig(o.Value, "metadata", "labels", "goldenpath.io/environment"))):
+				rootApps++
+			case o.Kind() == "AppProject" && o.Name() == render.ArgoRootProject(p):
+				rootProjects++
+			}
+		}
+		require.Equal(t, len(p.Environments), rootApps, "%s: one root Application per environment", name)
+		require.Equal(t, 1, rootProjects, "%s: the root AppProject", name)
+		require.Equal(t, p.Controller.PublicKey != "", waiting > 0, "%s: Deployments waiting for a verified pin", name)
 		all = append(all, rendered[name]...)
 	}
 
@@ -98,7 +129,7 @@ func TestRenderedObjectsPassServerSideDryRun(t *testing.T) {
 		})
 	}
 
-	for _, name := range []string{"default", "local"} {
+	for _, name := range []string{"default", "local", "verify"} {
 		t.Run(name, func(t *testing.T) {
 			kinds := map[string]int{}
 			for _, o := range rendered[name] {
@@ -129,4 +160,14 @@ func namespacesOf(objs []render.Object) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// dig reads a string at a path of plain values ("" when absent).
+func dig(v any, keys ...string) string {
+	for _, k := range keys {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	s, _ := v.(string)
+	return s
 }

@@ -65,6 +65,18 @@ func TestGoldenPathRunsByItself(t *testing.T) {
 		img, err := render.DeploymentImage(deployment)
 		require.NoError(t, err)
 		assert.NotContains(t, img, "@sha256:", "git holds no pin for it")
+		// kpack pushed the unsigned image to its tag; the unpinned
+		// Deployment follows that tag but waits for a verified pin with
+		// replicas 0 (render's verify gate), so nothing runs it.
+		assert.Contains(t, string(deployment), "\n  replicas: 0\n")
+		s.eventually(10*time.Minute, "Argo CD synced ctl-unsigned's Deployment", func() error {
+			if r := s.kubectl("-n", ctlTest, "get", "deployment", "ctl-unsigned", "--ignore-not-found", "-o", "jsonpath={.spec.replicas}"); r != "0" {
+				return fmt.Errorf("spec.replicas %q", r)
+			}
+			return nil
+		})
+		assert.Empty(t, s.kubectl("-n", ctlTest, "get", "pods", "-l", "app.kubernetes.io/name=ctl-unsigned,app.kubernetes.io/component=server", "-o", "name"),
+			"no pod of the Deployment runs the unverified image (kpack's build pods carry the Image's labels, component=build)")
 		assert.Contains(t, s.events(ctlTest, "ctl-unsigned", "PromotionRefused"), "the digest is not signed")
 		assert.Contains(t, s.metrics(), `goldenpath_promotion_refusals_total{reason="unsigned"}`)
 	})
@@ -292,10 +304,10 @@ func (s *scenario) status(app string) []cluster.AppStatus {
 	s.t.Helper()
 	out, err := s.goldenpath("status", "--platform", s.platform, "-o", "json", app)
 	require.NoError(s.t, err)
-	var st []cluster.AppStatus
-	require.NoError(s.t, json.Unmarshal([]byte(out), &st))
-	require.Len(s.t, st, 1)
-	return st
+	var f cluster.Fleet // status -o json is the fleet (the status page's JSON) since the status page
+	require.NoError(s.t, json.Unmarshal([]byte(out), &f))
+	require.Len(s.t, f.Apps, 1)
+	return f.Apps
 }
 
 // events are the messages of an object's Events with a reason.
