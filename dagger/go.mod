@@ -25,6 +25,8 @@ require (
 	google.golang.org/grpc v1.77.0
 )
 
+require cloud.google.com/go/compute/metadata v0.9.0 // indirect
+
 require (
 	cyphar.com/go-pathrs v0.2.1 // indirect
 	dario.cat/mergo v1.0.2 // indirect

@@ -20,6 +20,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
@@ -41,7 +42,7 @@ func (m *Goldenpath) Validate(
 	// +default="text"
 	format string,
 ) (string, error) {
-	printer, err := goldenpath.NewPrinter(format)
+	printer, err := output.Report.Get(format)
 	if err != nil {
 		return "", err
 	}
@@ -137,7 +138,10 @@ func (m *Goldenpath) render(ctx context.Context, contracts *dagger.Directory, pl
 	if err != nil {
 		return nil, err
 	}
-	pins := goldenpath.ImagePins(image)
+	pins, err := goldenpath.ImagePins(image)
+	if err != nil {
+		return nil, err
+	}
 	dir, err := exportDir(ctx, contracts)
 	if err != nil {
 		return nil, err
@@ -160,6 +164,15 @@ func (m *Goldenpath) render(ctx context.Context, contracts *dagger.Directory, pl
 
 // platformOption loads the platform file, or the embedded default platform when there is none.
 func platformOption(ctx context.Context, platform *dagger.File) (goldenpath.Option, error) {
+	p, err := loadPlatform(ctx, platform)
+	if err != nil {
+		return nil, err
+	}
+	return goldenpath.WithPlatform(p), nil
+}
+
+// loadPlatform loads the platform file, or the embedded default platform when there is none.
+func loadPlatform(ctx context.Context, platform *dagger.File) (*contract.Platform, error) {
 	path := ""
 	if platform != nil {
 		tmp, err := os.MkdirTemp("", "platform-")
@@ -171,11 +184,7 @@ func platformOption(ctx context.Context, platform *dagger.File) (goldenpath.Opti
 			return nil, fmt.Errorf("export platform file: %w", err)
 		}
 	}
-	p, err := goldenpath.LoadPlatformFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return goldenpath.WithPlatform(p), nil
+	return goldenpath.LoadPlatformFile(path)
 }
 
 // exportDir copies a directory argument into the module's container and returns its path.

@@ -3,14 +3,20 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
+	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/build"
 )
 
-// Ship is the golden path of one application in a single call: validate its contract, build source with
-// buildpacks and publish it, sign the image, verify the signature, check it carries an SBOM, and render the
-// GitOps tree with the Deployment pinned to the image digest. It returns that tree.
+// Ship is the golden path of one application in a single call, the same steps as `goldenpath build` (the
+// library's build.Ship): validate its contract against the platform's policy, build source with buildpacks and
+// publish it, sign the image and attach a signed SLSA provenance attestation, verify both, check that it carries
+// an SBOM, and render the GitOps tree with the Deployment pinned to the image digest. It returns that tree.
 func (m *Goldenpath) Ship(
 	ctx context.Context,
 	// Folder holding the application's one contract.
@@ -38,50 +44,71 @@ func (m *Goldenpath) Ship(
 	// +optional
 	platform *dagger.File,
 ) (*dagger.Directory, error) {
-	if _, err := m.Validate(ctx, contracts, platform, "text"); err != nil {
-		return nil, fmt.Errorf("validate: %w", err)
-	}
-	ref, err := m.BuildpackBuild(ctx, source, image, builder, runImage, insecureRegistry, "", nil, -1, -1)
+	p, err := loadPlatform(ctx, platform)
 	if err != nil {
-		return nil, fmt.Errorf("buildpack build: %w", err)
+		return nil, err
+	}
+	privatePEM, err := key.Plaintext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	publicPEM, err := publicKey.Contents(ctx)
+	if err != nil {
+		return nil, err
 	}
 	// Plain HTTP only for the registries named (never for every registry as soon as one is).
-	opts, err := supplyChainOptions(ctx, ref, "", nil, insecureRegistry)
-	if err != nil {
-		return nil, err
-	}
-	if err := shipSupplyChain(ctx, ref, key, keyPassword, publicKey, opts); err != nil {
-		return nil, err
-	}
-	return m.Render(ctx, contracts, platform, []string{ref})
-}
-
-// shipSupplyChain signs, verifies and reads the SBOM of ref with the same registry options.
-func shipSupplyChain(ctx context.Context, ref string, key, keyPassword *dagger.Secret, publicKey *dagger.File, opts []goldenpath.SupplyChainOption) error {
-	keyFile, err := secretFile(ctx, key, "cosign.key")
-	if err != nil {
-		return err
-	}
-	signOpts := opts
+	opts := []goldenpath.Option{goldenpath.WithPlatform(p), goldenpath.WithInsecureRegistries(insecureRegistry...), goldenpath.WithOutput(os.Stderr)}
 	if keyPassword != nil {
 		pw, err := keyPassword.Plaintext(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		signOpts = append(append([]goldenpath.SupplyChainOption(nil), opts...), goldenpath.WithKeyPassword([]byte(pw)))
+		opts = append(opts, goldenpath.WithKeyPassword([]byte(pw)))
 	}
-	if _, err := goldenpath.Sign(ctx, ref, keyFile, signOpts...); err != nil {
-		return fmt.Errorf("sign: %w", err)
-	}
-	pubFile, err := exportFile(ctx, publicKey, "cosign.pub")
+	dir, err := exportDir(ctx, contracts)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := goldenpath.Verify(ctx, ref, pubFile, opts...); err != nil {
-		return fmt.Errorf("verify: %w", err)
+	tmp, err := os.MkdirTemp("", "gitops-")
+	if err != nil {
+		return nil, err
 	}
-	if _, err := goldenpath.SBOM(ctx, ref, opts...); err != nil {
-		return fmt.Errorf("sbom: %w", err)
+	gitops := filepath.Join(tmp, "gitops")
+	b := &daggerBuilder{m: m, source: source, image: image, builder: builder, runImage: runImage, insecureRegistry: insecureRegistry}
+	res, err := inDir(dir, func() (*build.Result, error) {
+		return build.Ship(ctx, build.Request{
+			Paths: []string{"."}, Publish: p.Registry, GitOpsDir: gitops,
+			SignKey: []byte(privatePEM), VerifyKey: []byte(publicPEM), Builder: b,
+		}, opts...)
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	out := dag.Directory()
+	for _, f := range res.Written {
+		data, err := os.ReadFile(filepath.Join(gitops, filepath.FromSlash(f)))
+		if err != nil {
+			return nil, err
+		}
+		out = out.WithNewFile(f, string(data))
+	}
+	return out, nil
+}
+
+// daggerBuilder is Ship's build step in Dagger: BuildpackBuild (the builder's lifecycle in a Dagger container,
+// no Docker daemon), publishing to the image the caller named.
+type daggerBuilder struct {
+	m                        *Goldenpath
+	source                   *dagger.Directory
+	image, builder, runImage string
+	insecureRegistry         []string
+}
+
+func (b *daggerBuilder) Build(ctx context.Context, _ *build.Spec) (*build.Image, error) {
+	ref, err := b.m.BuildpackBuild(ctx, b.source, b.image, b.builder, b.runImage, b.insecureRegistry, "", nil, -1, -1)
+	if err != nil {
+		return nil, fmt.Errorf("buildpack build: %w", err)
+	}
+	_, digest, _ := strings.Cut(ref, "@")
+	return &build.Image{Tag: b.image, Digest: digest, Reference: ref, Published: true, BuildType: contract.BuildTypeBuildpack, Builder: b.builder}, nil
 }

@@ -7,12 +7,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/supplychain"
 )
 
 // Sign signs an image (resolved to its digest first) with a cosign private key, with no transparency log, like
@@ -36,11 +35,11 @@ func (m *Goldenpath) Sign(
 	// +optional
 	insecure bool,
 ) (string, error) {
-	keyFile, err := secretFile(ctx, key, "cosign.key")
+	privatePEM, err := key.Plaintext(ctx)
 	if err != nil {
 		return "", err
 	}
-	opts, err := supplyChainOptions(ctx, image, username, password, plainHTTP(image, insecure))
+	opts, err := registryOptions(ctx, image, username, password, insecure)
 	if err != nil {
 		return "", err
 	}
@@ -51,7 +50,7 @@ func (m *Goldenpath) Sign(
 		}
 		opts = append(opts, goldenpath.WithKeyPassword([]byte(pw)))
 	}
-	res, err := goldenpath.Sign(ctx, image, keyFile, opts...)
+	res, err := supplychain.Sign(ctx, image, []byte(privatePEM), opts...)
 	if err != nil {
 		return "", err
 	}
@@ -76,15 +75,15 @@ func (m *Goldenpath) Verify(
 	// +optional
 	insecure bool,
 ) (string, error) {
-	keyFile, err := exportFile(ctx, publicKey, "cosign.pub")
+	publicPEM, err := publicKey.Contents(ctx)
 	if err != nil {
 		return "", err
 	}
-	opts, err := supplyChainOptions(ctx, image, username, password, plainHTTP(image, insecure))
+	opts, err := registryOptions(ctx, image, username, password, insecure)
 	if err != nil {
 		return "", err
 	}
-	res, err := goldenpath.Verify(ctx, image, keyFile, opts...)
+	res, err := supplychain.Verify(ctx, image, []byte(publicPEM), opts...)
 	if err != nil {
 		return "", err
 	}
@@ -107,69 +106,41 @@ func (m *Goldenpath) Sbom(
 	// +optional
 	insecure bool,
 ) (string, error) {
-	opts, err := supplyChainOptions(ctx, image, username, password, plainHTTP(image, insecure))
+	opts, err := registryOptions(ctx, image, username, password, insecure)
 	if err != nil {
 		return "", err
 	}
-	res, err := goldenpath.SBOM(ctx, image, opts...)
+	res, err := supplychain.SBOM(ctx, image, opts...)
 	if err != nil {
 		return "", err
 	}
 	return toJSON(res)
 }
 
-// plainHTTP is the --insecure switch of sign, verify and sbom: plain HTTP for the image's own registry, never for
+// registryOptions are the registry options of sign, verify and sbom: credentials for the image's registry only
+// (the others keep the default credentials), and --insecure's plain HTTP for the image's own registry, never for
 // every registry.
-func plainHTTP(image string, insecure bool) []string {
-	if !insecure {
-		return nil
+func registryOptions(ctx context.Context, image, username string, password *dagger.Secret, insecure bool) ([]goldenpath.Option, error) {
+	if !insecure && password == nil {
+		return nil, nil
 	}
 	ref, err := name.ParseReference(image)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("image %q: %w", image, err)
 	}
-	return []string{ref.Context().RegistryStr()}
-}
-
-// supplyChainOptions: credentials for image's registry only (none: anonymous), plain HTTP for the registries named
-// (loopback ones always).
-func supplyChainOptions(ctx context.Context, image, username string, password *dagger.Secret, insecureRegistry []string) ([]goldenpath.SupplyChainOption, error) {
-	keychain := authn.Keychain(anonymous{})
+	host := ref.Context().RegistryStr()
+	var opts []goldenpath.Option
+	if insecure {
+		opts = append(opts, goldenpath.WithInsecureRegistries(host))
+	}
 	if password != nil {
-		ref, err := name.ParseReference(image)
-		if err != nil {
-			return nil, fmt.Errorf("image %q: %w", image, err)
-		}
 		pw, err := password.Plaintext(ctx)
 		if err != nil {
 			return nil, err
 		}
-		keychain = staticKeychain{
-			registry: ref.Context().RegistryStr(),
-			auth:     authn.FromConfig(authn.AuthConfig{Username: username, Password: pw}),
-		}
+		opts = append(opts, goldenpath.WithCredentials(host, username, pw))
 	}
-	return []goldenpath.SupplyChainOption{goldenpath.WithRegistryOptions(
-		registry.WithKeychain(keychain),
-		registry.WithInsecureRegistries(insecureRegistry...),
-	)}, nil
-}
-
-type anonymous struct{}
-
-func (anonymous) Resolve(authn.Resource) (authn.Authenticator, error) { return authn.Anonymous, nil }
-
-// staticKeychain gives one registry's credentials; every other registry is anonymous.
-type staticKeychain struct {
-	registry string
-	auth     authn.Authenticator
-}
-
-func (k staticKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
-	if r.RegistryStr() == k.registry {
-		return k.auth, nil
-	}
-	return authn.Anonymous, nil
+	return opts, nil
 }
 
 // secretFile writes a secret into a private temporary file and returns its path.

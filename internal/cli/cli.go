@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 )
 
 // Exit codes.
@@ -64,11 +66,11 @@ func Run(ctx context.Context, streams Streams, args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(streams.Err, "goldenpath: %s\n", printableLines(ee.err.Error()))
+			fmt.Fprintf(streams.Err, "goldenpath: %s\n", output.PrintableLines(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(streams.Err, "goldenpath: %s\n", printableLines(err.Error()))
+	fmt.Fprintf(streams.Err, "goldenpath: %s\n", output.PrintableLines(err.Error()))
 	if strings.HasPrefix(err.Error(), "unknown command") {
 		return ExitUsage
 	}

@@ -19,7 +19,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
-	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
+	psc "github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
 
 // The supply chain on sample apps really built with the offline builder and
@@ -84,13 +84,13 @@ func TestSupplyChainOnBuiltImages(t *testing.T) {
 	// image and source commit of the build.
 	code, out, errOut = run(t, "provenance", tag, "--key", pub, "-o", "json")
 	require.Equal(t, cli.ExitOK, code, errOut)
-	var st supplychain.Statement
+	var st psc.Statement
 	require.NoError(t, json.Unmarshal([]byte(out), &st))
-	assert.Equal(t, supplychain.ProvenancePredicateType, st.PredicateType)
+	assert.Equal(t, psc.ProvenancePredicateType, st.PredicateType)
 	assert.Equal(t, strings.TrimPrefix(digest, "sha256:"), st.Subject[0].Digest["sha256"])
 	head, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()
 	require.NoError(t, err)
-	deps := map[string]supplychain.ResourceDescriptor{}
+	deps := map[string]psc.ResourceDescriptor{}
 	for _, d := range st.Predicate.BuildDefinition.ResolvedDependencies {
 		deps[d.Name] = d
 	}

@@ -1,4 +1,4 @@
-package goldenpath
+package fleet_test
 
 import (
 	"context"
@@ -8,36 +8,39 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/fleet"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/supplychain"
 	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
-	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
 
-// WithRegistry and WithRegistryOptions reach every registry call of the
-// facade: the keychain and CA of a registry that requires credentials over
-// TLS make Rebase, Plan and Sign work; without them each says what to do.
+// The facade's registry options reach every registry call of the
+// sub-packages: the credentials and CA of a registry that requires them
+// over TLS make Rebase, Plan and Sign work; without them each says what
+// to do.
 func TestFacadeRegistryOptions(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir()) // no credentials from the machine
 	ctx := context.Background()
 	reg := testregistry.New(t, testregistry.WithTLS(), testregistry.WithBasicAuth("ci", "s3cret"))
 	img, err := random.Image(64, 1)
 	require.NoError(t, err)
 	tag := reg.Host + "/apps/dev/plain:latest"
 	reg.Push(t, tag, img)
-	keys, err := GenerateKeys(t.TempDir())
+	keys, err := supplychain.GenerateKeys()
 	require.NoError(t, err)
-	tr := registry.WithTransport(reg.Transport())
 	want := "authentication required for " + reg.Host + ": run `docker login " + reg.Host + "`"
 
-	for _, c := range []struct {
-		keychain registry.Option
-		auth     bool
-	}{{registry.WithKeychain(testregistry.Anonymous), false}, {registry.WithKeychain(reg.Keychain()), true}} {
-		opt := WithRegistry(tr, c.keychain, registry.WithRetries(0))
-		rep, err := Rebase(ctx, RebaseRequest{FleetRequest: FleetRequest{Images: []string{tag}}}, opt)
+	for _, auth := range []bool{false, true} {
+		opts := []goldenpath.Option{goldenpath.WithTransport(reg.Transport()), goldenpath.WithRetries(0)}
+		if auth {
+			opts = append(opts, goldenpath.WithCredentials(reg.Host, "ci", "s3cret"))
+		}
+		rep, err := fleet.Rebase(ctx, fleet.RebaseRequest{Request: fleet.Request{Images: []string{tag}}}, opts...)
 		require.NoError(t, err)
-		plan, err := Plan(ctx, PlanRequest{FleetRequest: FleetRequest{Images: []string{tag}}}, opt)
+		plan, err := fleet.Plan(ctx, fleet.PlanRequest{Request: fleet.Request{Images: []string{tag}}}, opts...)
 		require.NoError(t, err)
-		_, signErr := Sign(ctx, tag, keys.PrivateKey, WithRegistryOptions(tr, c.keychain))
-		if !c.auth {
+		_, signErr := supplychain.Sign(ctx, tag, keys.PrivateKey, opts...)
+		if !auth {
 			assert.Contains(t, rep.Results[0].Error, want)
 			assert.Contains(t, plan.Items[0].Error, want)
 			assert.ErrorContains(t, signErr, want)

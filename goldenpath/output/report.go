@@ -1,4 +1,4 @@
-package goldenpath
+package output
 
 import (
 	"encoding/json"
@@ -7,41 +7,17 @@ import (
 	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/goldenpath"
 )
 
-// Printer writes a validation report in one output format.
-type Printer interface {
-	Print(w io.Writer, r *Report) error
-}
-
-// Output formats understood by NewPrinter.
-const (
-	OutputText   = "text"
-	OutputJSON   = "json"
-	OutputGitHub = "github"
-)
-
-// OutputFormats lists the formats NewPrinter accepts.
-var OutputFormats = []string{OutputText, OutputJSON, OutputGitHub}
-
-// NewPrinter returns the printer of a format: text (file:line:col: path:
-// message lines and a summary), json (the Report as JSON) or github (GitHub
-// Actions ::error annotations).
-func NewPrinter(format string) (Printer, error) {
-	switch format {
-	case OutputText, "":
-		return textPrinter{}, nil
-	case OutputJSON:
-		return jsonPrinter{}, nil
-	case OutputGitHub:
-		return githubPrinter{}, nil
-	}
-	return nil, fmt.Errorf("unknown output format %q (use %s)", format, strings.Join(OutputFormats, ", "))
-}
+// Report prints a validation report (goldenpath.ValidatePaths): text
+// (file:line:col: path: message lines and a summary), json (the Report as
+// JSON) or github (GitHub Actions ::error annotations).
+var Report = Printers[*goldenpath.Report]{Text: textPrinter{}, JSON: jsonPrinter{}, GitHub: githubPrinter{}}
 
 type textPrinter struct{}
 
-func (textPrinter) Print(w io.Writer, r *Report) error {
+func (textPrinter) Print(w io.Writer, r *goldenpath.Report) error {
 	for _, e := range r.Errors() {
 		if _, err := fmt.Fprintln(w, e.Error()); err != nil {
 			return err
@@ -64,10 +40,10 @@ func (textPrinter) Print(w io.Writer, r *Report) error {
 
 type jsonPrinter struct{}
 
-func (jsonPrinter) Print(w io.Writer, r *Report) error {
+func (jsonPrinter) Print(w io.Writer, r *goldenpath.Report) error {
 	out := struct {
 		Valid bool `json:"valid"`
-		*Report
+		*goldenpath.Report
 	}{r.Valid(), r}
 	for i := range r.Files {
 		if r.Files[i].Errors == nil {
@@ -83,7 +59,7 @@ type githubPrinter struct{}
 
 // Print writes one workflow command per problem; see
 // https://docs.github.com/actions/reference/workflow-commands-for-github-actions.
-func (githubPrinter) Print(w io.Writer, r *Report) error {
+func (githubPrinter) Print(w io.Writer, r *goldenpath.Report) error {
 	for _, e := range r.Errors() {
 		var props []string
 		props = append(props, "file="+escapeProperty(e.File))
