@@ -12,7 +12,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline/build"
 	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
 	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
@@ -147,7 +146,7 @@ type ProvenanceInput struct {
 	// builds), as the Docker engine knows it.
 	BuilderImage string
 	// Builder identifies it by digest (see BuilderIdentity); optional.
-	Builder build.BuilderImageIdentity
+	Builder cnb.BuilderImageIdentity
 	// SourceRevision is the commit the source folder was at (see
 	// SourceRevision); empty when unknown.
 	SourceRevision string
