@@ -14,15 +14,30 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/goldenpath-dev/goldenpath/goldenpath"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 )
 
-// Exit codes.
+// Exit codes, the same for every command (documented once, in the root
+// command's help and the README).
 const (
 	ExitOK      = 0 // success; for validate: every document is valid
 	ExitFailure = 1 // the command ran and found problems, or failed
-	ExitUsage   = 2 // the command line was wrong
+	ExitUsage   = 2 // the command line was wrong: a flag, an argument, a file that is not there, an empty input
+	// ExitSignal + the signal's number (130 for SIGINT, 143 for SIGTERM):
+	// the command was interrupted.
+	ExitSignal = 128
 )
+
+// exitCodes is the help's paragraph on exit codes.
+const exitCodes = `Exit status, for every command:
+  0    success
+  1    the command ran and found problems (an invalid contract, an unsigned
+       image, a failed build or rebase), or failed
+  2    usage error: an unknown flag or format, a missing argument, a file
+       that is not there, an empty input, a value the command refuses
+  130  interrupted by SIGINT (143: SIGTERM); nothing more is printed on
+       stdout after the signal`
 
 // Streams are the standard streams a command uses.
 type Streams struct {
@@ -57,11 +72,16 @@ var failed = &exitError{code: ExitFailure}
 // Run runs the goldenpath command line with args (without the program name)
 // and returns the process exit code.
 func Run(ctx context.Context, streams Streams, args []string) int {
+	streams.Out = &stopWriter{ctx: ctx, w: streams.Out}
 	root := NewRootCommand(streams)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	if sig, ok := interruptedBy(ctx); ok {
+		fmt.Fprintf(streams.Err, "goldenpath: interrupted (%s)\n", signalName(sig))
+		return ExitSignal + int(sig)
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -85,10 +105,14 @@ func NewRootCommand(streams Streams) *cobra.Command {
 		Short: "From an AppDeploymentRequest contract to a running, patched, signed image on Kubernetes",
 		Long: `goldenpath turns an AppDeploymentRequest (apiVersion goldenpath.io/v1) into
 what the cluster needs (kpack Image, Argo CD Application, Deployment, Service,
-Ingress, service bindings) and runs the same build pipeline outside the cluster.`,
+Ingress, service bindings) and runs the same build pipeline outside the cluster.
+
+` + exitCodes,
+		Version:       goldenpath.Version().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
@@ -111,6 +135,7 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 		newPlanCommand(streams),
 		newE2ECommand(streams),
 		newPromoteCommand(streams),
+		newVersionCommand(streams),
 	)
 	for _, c := range allCommands(root) {
 		if c.Args == nil {
