@@ -19,14 +19,49 @@ import (
 // alias-laden document can cause. Field names come from the `json` struct
 // tags, the same names the JSON Schema is generated from.
 
-// index maps a field path to where its value stands in the file.
+// index maps a field path to where its value stands in the file. While a
+// document is decoded it is a map; freeze then turns it into a sorted slice
+// of compact entries, a fifth of the map's memory, since every loaded
+// request keeps its index (validate and render hold thousands of requests
+// to admit them together).
 type index struct {
-	values map[string]Position
+	file   string
+	values map[string]Position // while decoding
+	frozen []indexEntry        // after freeze, sorted by path
 }
 
-func newIndex() *index {
+// indexEntry is one field's position in a frozen index.
+type indexEntry struct {
+	path         string
+	line, column int32
+}
+
+func newIndex(file string) *index {
 	// A contract has a few dozen fields: size the map for that.
-	return &index{values: make(map[string]Position, 64)}
+	return &index{file: file, values: make(map[string]Position, 64)}
+}
+
+// freeze replaces the map by the sorted slice.
+func (ix *index) freeze() {
+	ix.frozen = make([]indexEntry, 0, len(ix.values))
+	for p, pos := range ix.values {
+		ix.frozen = append(ix.frozen, indexEntry{path: p, line: int32(pos.Line), column: int32(pos.Column)})
+	}
+	slices.SortFunc(ix.frozen, func(a, b indexEntry) int { return strings.Compare(a.path, b.path) })
+	ix.values = nil
+}
+
+// get returns where path's value stands, if it is written.
+func (ix *index) get(path string) (Position, bool) {
+	if ix.values != nil {
+		pos, ok := ix.values[path]
+		return pos, ok
+	}
+	i, ok := slices.BinarySearchFunc(ix.frozen, path, func(e indexEntry, p string) int { return strings.Compare(e.path, p) })
+	if !ok {
+		return Position{}, false
+	}
+	return Position{File: ix.file, Line: int(ix.frozen[i].line), Column: int(ix.frozen[i].column)}, true
 }
 
 // locate returns the position of path's value, or of the nearest enclosing
@@ -36,7 +71,7 @@ func (ix *index) locate(path string) Position {
 		return Position{}
 	}
 	for p := path; ; {
-		if pos, ok := ix.values[p]; ok {
+		if pos, ok := ix.get(p); ok {
 			return pos
 		}
 		if p == "" {
@@ -70,7 +105,7 @@ const maxNodes = 10000
 var errBudget = "the document expands to more than 10000 YAML nodes (are aliases nesting each other?)"
 
 func newDecoder(file string) *decoder {
-	return &decoder{file: file, ix: newIndex(), failed: map[string]bool{}, budget: maxNodes}
+	return &decoder{file: file, ix: newIndex(file), failed: map[string]bool{}, budget: maxNodes}
 }
 
 func (d *decoder) pos(n *yaml.Node) Position {

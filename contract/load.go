@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -85,27 +85,57 @@ func LoadObjectsFile(path string) ([]Object, error) {
 // result and their problems returned as [Errors]; documents without are
 // returned in file order.
 func LoadObjects(name string, data []byte) (objs []Object, err error) {
+	objs, _, err = loadObjects(name, data, false)
+	return objs, err
+}
+
+// LoadFound is LoadObjects for a file found in a folder rather than named:
+// such a file is one of goldenpath's only when one of its documents is,
+// which is decided by parsing its documents' top-level apiVersion and kind,
+// never by searching its text:
+//
+//   - a document whose apiVersion is in the goldenpath.io group (any
+//     version: goldenpath.io/v2 is then refused as unsupported), or whose
+//     kind is AppDeploymentRequest or Platform (whatever its apiVersion:
+//     goldenpth.io/v1 is then refused as unknown) is goldenpath's;
+//   - a file that is not valid YAML, not UTF-8, empty or too large is
+//     goldenpath's when a line of it starts with such an apiVersion or kind
+//     (a contract with a syntax error is still reported), and skipped
+//     otherwise.
+//
+// For a file that is not goldenpath's, found is false and nothing else is
+// returned: workflows, Helm values and rendered Kubernetes objects are
+// skipped.
+func LoadFound(name string, data []byte) (objs []Object, found bool, err error) {
+	return loadObjects(name, data, true)
+}
+
+func loadObjects(name string, data []byte, walked bool) (objs []Object, found bool, err error) {
 	defer func() {
 		// The decoder is written not to panic; this is a last line of
 		// defence so that a parser bug becomes an error, not a crash.
 		if r := recover(); r != nil {
-			objs, err = nil, Errors{{Position: Position{File: name}, Message: fmt.Sprintf("internal error while reading YAML: %v", r)}}
+			objs, found, err = nil, true, Errors{{Position: Position{File: name}, Message: fmt.Sprintf("internal error while reading YAML: %v", r)}}
 		}
 	}()
-	fileErr := func(msg, hint string) error {
-		return Errors{{Position: Position{File: name}, Message: msg, Hint: hint}}
+	fileErr := func(msg, hint string) (objs []Object, found bool, err error) {
+		if walked && !mentionsGoldenpath(data) {
+			return nil, false, nil
+		}
+		return nil, true, Errors{{Position: Position{File: name}, Message: msg, Hint: hint}}
 	}
 	switch {
 	case len(data) > MaxFileSize:
-		return nil, fileErr(fmt.Sprintf("file is %d bytes; a contract file may be at most %d", len(data), MaxFileSize), "split it into several files")
+		return fileErr(fmt.Sprintf("file is %d bytes or more; a contract file may be at most %d", len(data), MaxFileSize), "split it into several files")
 	case len(bytes.TrimSpace(data)) == 0:
-		return nil, fileErr("file is empty", "expected a document with apiVersion: "+APIVersion)
+		return fileErr("file is empty", "expected a document with apiVersion: "+APIVersion)
 	case bytes.IndexByte(data, 0) >= 0 || !utf8.Valid(data):
-		return nil, fileErr("file is not UTF-8 text", "is it a binary file?")
+		return fileErr("file is not UTF-8 text", "is it a binary file?")
 	}
 	var errs Errors
+	var docs []*yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for i := 0; ; i++ {
+	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
 		if errors.Is(err, io.EOF) {
@@ -115,11 +145,17 @@ func LoadObjects(name string, data []byte) (objs []Object, err error) {
 			errs = append(errs, syntaxError(name, err))
 			break
 		}
-		if i == maxDocuments {
+		if len(docs) == maxDocuments {
 			errs = append(errs, &FieldError{Position: Position{File: name, Line: doc.Line}, Message: fmt.Sprintf("more than %d documents in one file", maxDocuments)})
 			break
 		}
-		obj, derrs := decodeDocument(name, &doc)
+		docs = append(docs, &doc)
+	}
+	if walked && !slices.ContainsFunc(docs, isGoldenpathDocument) && (len(errs) == 0 || !mentionsGoldenpath(data)) {
+		return nil, false, nil
+	}
+	for _, doc := range docs {
+		obj, derrs := decodeDocument(name, doc)
 		errs = append(errs, derrs...)
 		if obj != nil && len(derrs) == 0 {
 			objs = append(objs, obj)
@@ -129,8 +165,33 @@ func LoadObjects(name string, data []byte) (objs []Object, err error) {
 		errs = append(errs, &FieldError{Position: Position{File: name}, Message: "file has no documents", Hint: "expected a document with apiVersion: " + APIVersion})
 	}
 	errs.Sort()
-	return objs, errs.Err()
+	return objs, true, errs.Err()
 }
+
+// isGoldenpathDocument reports whether a parsed document is goldenpath's:
+// its apiVersion is in the goldenpath.io group, or its kind is one of
+// goldenpath's kinds.
+func isGoldenpathDocument(doc *yaml.Node) bool {
+	root := doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		return false
+	}
+	apiVersion, _ := topScalar(root, "apiVersion")
+	kind, _ := topScalar(root, "kind")
+	_, ours := kinds[kind]
+	return ours || strings.HasPrefix(apiVersion, Group+"/")
+}
+
+// goldenpathLineRE finds a top-level apiVersion or kind line of goldenpath's
+// in text that does not parse.
+var goldenpathLineRE = regexp.MustCompile(`(?m)^(apiVersion:[ \t]*["']?` + regexp.QuoteMeta(Group) + `/|kind:[ \t]*["']?(` + KindAppDeploymentRequest + `|` + KindPlatform + `)["']?[ \t]*(#.*)?\r?$)`)
+
+// mentionsGoldenpath reports whether a line of data, which does not parse,
+// starts like a goldenpath document's apiVersion or kind.
+func mentionsGoldenpath(data []byte) bool { return goldenpathLineRE.Match(data) }
 
 // decodeDocument decodes one YAML document into the type its apiVersion
 // and kind name, then defaults and validates it.
@@ -175,6 +236,7 @@ func decodeDocument(file string, doc *yaml.Node) (Object, Errors) {
 			d.errs = append(d.errs, e)
 		}
 	}
+	d.ix.freeze()
 	return obj, d.errs
 }
 
@@ -224,22 +286,4 @@ func syntaxError(file string, err error) *FieldError {
 		fe.Message = "invalid YAML:" + strings.SplitN(msg, ":", 2)[1]
 	}
 	return fe
-}
-
-// ReadFile reads a contract file, at most MaxFileSize+1 bytes, so that a
-// huge file is refused by Load without being read into memory. Its errors
-// are Errors naming the file.
-func ReadFile(path string) ([]byte, error) { return readFile(path) }
-
-func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, Errors{{Position: Position{File: path}, Message: err.Error()}}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, Errors{{Position: Position{File: path}, Message: err.Error()}}
-	}
-	return data, nil
 }

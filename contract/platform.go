@@ -183,8 +183,10 @@ type Policy struct {
 	AllowedBuilders []string `json:"allowedBuilders,omitempty"`
 	// ForbidDockerfile refuses type dockerfile builds.
 	ForbidDockerfile bool `json:"forbidDockerfile,omitempty"`
-	// RequireCatalogBindings refuses bindings that are not in the platform's catalogue; otherwise such a binding refers to a Secret named after it.
+	// RequireCatalogBindings is deprecated and has no effect: bindings are always limited to the platform's catalogue unless allowUncataloguedBindings is set.
 	RequireCatalogBindings bool `json:"requireCatalogBindings,omitempty"`
+	// AllowUncataloguedBindings opens the binding catalogue in this environment: a binding that is not in the catalogue refers to the Secret of its name in the app's namespace. The platform's own Secrets stay out of reach. Off by default: bindings name only what the catalogue offers to the environment.
+	AllowUncataloguedBindings bool `json:"allowUncataloguedBindings,omitempty"`
 }
 
 // BindingTarget is a service instance in the binding catalogue.
@@ -195,6 +197,8 @@ type BindingTarget struct {
 	Secret string `json:"secret"`
 	// Provider of the service, such as postgresql or aws-rds, for documentation and the binding's metadata.
 	Provider string `json:"provider,omitempty"`
+	// Environments the service is offered to; empty offers it to every environment.
+	Environments []Environment `json:"environments,omitempty"`
 }
 
 // Origin is where the document starts.

@@ -39,20 +39,46 @@ func LoadPlatform(name string, data []byte) (*Platform, error) {
 // Validate checks the platform. The rules:
 //
 //   - apiVersion is goldenpath.io/v1, kind is Platform, name a DNS-1123 label.
-//   - registry is an image repository (host[:port]/path), without tag or digest.
+//   - registry is an image repository prefix host[:port]/path: an explicit
+//     registry host (a DNS name with a dot, localhost or an IP address; the
+//     port 1 to 65535), lower-case path components, no scheme, no empty
+//     component (//), no tag or digest; the longest image repository
+//     rendered under it (<registry>/staging/<55 characters>-cache) is a
+//     valid reference of at most 255 characters.
 //   - build.serviceAccount and build.registrySecret are DNS-1123 subdomains;
-//     build.cache.kind is volume, registry or none; a volume size is a
-//     positive quantity; history limits are >= 1.
+//     build.cache.kind is volume, registry or none; a volume size is a whole
+//     number of bytes of at least 1Mi (as memory, see quantity.go); history
+//     limits are >= 1.
 //   - builders has a builder named "default"; builder names are DNS-1123
 //     labels; each has a tag and stack images that are valid image
 //     references, a stack id, at least one buildpack image and a
 //     non-empty order whose groups each list at least one buildpack id.
 //   - environments has at least one of dev, test, staging, prod and no other;
-//     each has a namespace (DNS-1123 label), an ingress domain (FQDN), a
-//     GitOps repoURL and a path containing {application}; policy
-//     allowedBuilders name builders of this platform; minReplicas >= 0.
-//   - bindings are named by DNS-1123 labels, with a type (DNS-1123 label)
-//     and a secret (DNS-1123 subdomain).
+//     each has a namespace (DNS-1123 label) that is not Kubernetes' own
+//     (kube-*) nor the platform's build or Argo CD namespace, an ingress
+//     domain (FQDN) and a GitOps repoURL; policy allowedBuilders name
+//     builders of this platform; minReplicas >= 0.
+//   - an environment's cluster (the Argo CD destination) is an
+//     https://host[:port] URL without credentials, query or fragment.
+//   - gitops.repoURL is an https://, http://, ssh:// or scp-like git URL
+//     that carries no credentials (they would be committed into every Argo CD
+//     Application), query or fragment, and whose user, host and path do not
+//     start with - (see giturl.go; unlike a contract's URL, it may name any
+//     host, loopback included: the platform team decides where Argo CD reads).
+//   - gitops.path is a relative path of plain folder names ([A-Za-z0-9_-.],
+//     not starting with a dot: no .., no .git) where {application} is a whole
+//     folder exactly once and {environment} at most once; it does not start
+//     in argocd/ or platform/ (TreeFolders), and no two environments' paths
+//     can give two applications the same folder, or one inside the other
+//     (per-environment repositories still share one rendered tree).
+//   - no two environments share a namespace on one cluster (two Argo CD
+//     Applications would own the same objects), an ingress domain or an
+//     Argo CD project.
+//   - bindings are named by DNS-1123 labels of at most 55 characters, with a
+//     type (DNS-1123 label), a secret (DNS-1123 subdomain) that is none of
+//     the platform's own Secrets (ReservedSecrets), and environments the
+//     platform has. A policy does not set both requireCatalogBindings
+//     (deprecated) and allowUncataloguedBindings.
 func (p *Platform) Validate() Errors {
 	v := &validator{ix: p.ix, origin: p.origin}
 	if p.APIVersion != APIVersion {
@@ -62,11 +88,7 @@ func (p *Platform) Validate() Errors {
 		v.add("kind", fmt.Sprintf("kind must be %s, not %q", KindPlatform, p.Kind), "")
 	}
 	v.dnsLabel("name", p.Name, true)
-	if p.Registry == "" {
-		v.required("registry", "for example registry.example.com/apps")
-	} else if _, err := name.NewRepository(p.Registry); err != nil {
-		v.add("registry", fmt.Sprintf("%q is not an image repository: %v", p.Registry, err), "")
-	}
+	v.registry("registry", p.Registry)
 	switch p.BindingProjection {
 	case "", ProjectServiceBinding, ProjectVolume:
 	default:
@@ -84,7 +106,7 @@ func (p *Platform) Validate() Errors {
 	switch p.Build.Cache.Kind {
 	case "", CacheRegistry, CacheNone:
 	case CacheVolume:
-		v.quantity(b.Child("cache").Child("size"), p.Build.Cache.Size)
+		v.bytes(b.Child("cache").Child("size"), p.Build.Cache.Size, MinStorage, "1Mi")
 	default:
 		v.add(b.Child("cache").Child("kind"), fmt.Sprintf("unsupported cache kind %q", p.Build.Cache.Kind), "use volume, registry or none")
 	}
@@ -108,7 +130,7 @@ func (p *Platform) Validate() Errors {
 	}
 	for _, env := range Environments {
 		if cfg, ok := p.Environments[env]; ok {
-			cfg.validate(v, fieldPath("environments").Key(string(env)), p)
+			cfg.validate(v, fieldPath("environments").Key(string(env)), env, p)
 		}
 	}
 	for env := range p.Environments {
@@ -116,6 +138,8 @@ func (p *Platform) Validate() Errors {
 			v.add(fieldPath("environments").Key(string(env)), fmt.Sprintf("unknown environment %q", env), "use "+joinEnvs())
 		}
 	}
+	p.validateShared(v)
+	p.validateCatalogue(v)
 	for _, n := range slices.Sorted(maps.Keys(p.Bindings)) {
 		bp := fieldPath("bindings").Key(n)
 		t := p.Bindings[n]
@@ -163,8 +187,9 @@ func (b Builder) validate(v *validator, p fieldPath, name string) {
 	}
 }
 
-func (e EnvironmentConfig) validate(v *validator, p fieldPath, pl *Platform) {
+func (e EnvironmentConfig) validate(v *validator, p fieldPath, env Environment, pl *Platform) {
 	v.dnsLabel(p.Child("namespace"), e.Namespace, true)
+	e.validateTargets(v, p, env, pl)
 	if e.IngressDomain == "" {
 		v.required(p.Child("ingressDomain"), "for example dev.example.com")
 	} else if len(validation.IsFullyQualifiedDomainName(nil, e.IngressDomain)) > 0 {
@@ -175,9 +200,6 @@ func (e EnvironmentConfig) validate(v *validator, p fieldPath, pl *Platform) {
 	}
 	if e.GitOps.RepoURL == "" {
 		v.required(p.Child("gitops").Child("repoURL"), "the repository Argo CD syncs from")
-	}
-	if e.GitOps.Path != "" && !strings.Contains(e.GitOps.Path, "{application}") {
-		v.add(p.Child("gitops").Child("path"), "path must contain {application}", "every application needs its own folder")
 	}
 	if e.Policy.MinReplicas < 0 {
 		v.add(p.Child("policy").Child("minReplicas"), "must be >= 0", "")
@@ -205,68 +227,19 @@ func (v *validator) image(p fieldPath, ref string, required bool) {
 		}
 		return
 	}
-	if _, err := name.ParseReference(ref); err != nil {
+	parsed, err := name.ParseReference(ref)
+	if err == nil && strings.Contains(parsed.Context().RepositoryStr(), "//") {
+		err = fmt.Errorf("it has an empty path component")
+	}
+	if err == nil && strings.Contains(ref, "/") {
+		// A name with a registry host: the host and port must be real.
+		if msg := registryHostProblem(parsed.Context().RegistryStr()); msg != "" {
+			err = fmt.Errorf("%s", msg)
+		}
+	}
+	if err != nil {
 		v.add(p, fmt.Sprintf("%q is not an image reference: %v", ref, err), "")
 	}
-}
-
-// Admit checks a valid request against the platform's guardrails for its
-// environment and returns every violation, placed at the request's own file
-// and line like a validation error.
-func (p *Platform) Admit(r *AppDeploymentRequest) Errors {
-	v := &validator{ix: r.ix, origin: r.origin}
-	env, ok := p.Environments[r.Environment]
-	if !ok {
-		v.add("environment", fmt.Sprintf("platform %q has no environment %q", p.Name, r.Environment), "use one of "+strings.Join(p.EnvironmentNames(), ", "))
-		return v.errs
-	}
-	pol := env.Policy
-	where := fmt.Sprintf("policy of %s", r.Environment)
-	s := r.Spec
-	if s.Build.Type == BuildTypeBuildpack {
-		if _, ok := p.Builders[s.Build.Builder]; !ok {
-			v.add("spec.build.builder", fmt.Sprintf("platform has no builder %q", s.Build.Builder), "use one of "+strings.Join(slices.Sorted(maps.Keys(p.Builders)), ", "))
-		} else if len(pol.AllowedBuilders) > 0 && !slices.Contains(pol.AllowedBuilders, s.Build.Builder) {
-			v.add("spec.build.builder", fmt.Sprintf("builder %q is not allowed in %s", s.Build.Builder, r.Environment), where+" allows "+strings.Join(pol.AllowedBuilders, ", "))
-		}
-	}
-	if s.Build.Type == BuildTypeDockerfile && pol.ForbidDockerfile {
-		v.add("spec.build.type", fmt.Sprintf("dockerfile builds are not allowed in %s", r.Environment), "use type: buildpack")
-	}
-	if s.Runtime.Replicas != nil && *s.Runtime.Replicas < pol.MinReplicas {
-		v.add("spec.runtime.replicas", fmt.Sprintf("must be >= %d in %s", pol.MinReplicas, r.Environment), where)
-	}
-	if pol.RequireResources {
-		if s.Runtime.Resources.Memory == "" {
-			v.add("spec.runtime.resources.memory", fmt.Sprintf("memory is required in %s", r.Environment), where)
-		}
-		if s.Runtime.Resources.CPU == "" {
-			v.add("spec.runtime.resources.cpu", fmt.Sprintf("cpu is required in %s", r.Environment), where)
-		}
-	}
-	if pol.RequireHealthCheck && s.Runtime.HealthCheck == nil {
-		v.add("spec.runtime.healthCheck", fmt.Sprintf("a health check is required in %s", r.Environment), where)
-	}
-	if s.Ingress.Enabled {
-		if h := s.Ingress.Host; h != "" && h != env.IngressDomain && !strings.HasSuffix(h, "."+env.IngressDomain) {
-			v.add("spec.ingress.host", fmt.Sprintf("host %q is outside the %s ingress domain %s", h, r.Environment, env.IngressDomain), fmt.Sprintf("use a name ending in .%s", env.IngressDomain))
-		}
-		if pol.RequireTLS && (s.Ingress.TLS == nil || !s.Ingress.TLS.Enabled) {
-			v.add("spec.ingress.tls", fmt.Sprintf("TLS is required in %s", r.Environment), where)
-		}
-	}
-	for i, b := range s.Bindings {
-		bp := fieldPath("spec.bindings").Index(i)
-		t, ok := p.Bindings[b.Name]
-		switch {
-		case !ok && pol.RequireCatalogBindings:
-			v.add(bp.Child("name"), fmt.Sprintf("binding %q is not in the platform's catalogue", b.Name), where)
-		case ok && t.Type != b.Type:
-			v.add(bp.Child("type"), fmt.Sprintf("binding %q is a %s, not a %s", b.Name, t.Type, b.Type), "")
-		}
-	}
-	v.errs.Sort()
-	return v.errs
 }
 
 // EnvironmentNames lists the platform's environments in promotion order.

@@ -49,7 +49,7 @@ func TestPlatformValidation(t *testing.T) {
 	_, err := contract.LoadPlatform("platform.yaml", []byte(data))
 	require.Error(t, err)
 	assert.Equal(t, []string{
-		`platform.yaml:7:11: registry: "registry.goldenpath.io/Apps:latest" is not an image repository: repository can only contain the characters ` + "`abcdefghijklmnopqrstuvwxyz0123456789_-./`: Apps:latest",
+		`platform.yaml:7:11: registry: "registry.goldenpath.io/Apps:latest" is not an image repository: repository can only contain the characters ` + "`abcdefghijklmnopqrstuvwxyz0123456789_-./`: Apps:latest (write host[:port]/path, such as registry.example.com/apps or 127.0.0.1:5000/apps)",
 		`platform.yaml:48:16: environments.dev.namespace: "Apps_Dev" is not a DNS-1123 label (use at most 63 lower case letters, digits and -, starting and ending with a letter or digit)`,
 		`platform.yaml:76:34: environments.prod.policy.allowedBuilders[1]: no builder named "nope" in this platform`,
 	}, lines(contract.AsErrors(err)))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 
 	"github.com/invopop/jsonschema"
 	orderedmap "github.com/pb33f/ordered-map/v2"
@@ -121,11 +122,12 @@ func (AppDeploymentRequest) JSONSchemaExtend(s *jsonschema.Schema) {
 	prop(s, "apiVersion").Enum = enumOf(SupportedAPIVersions)
 	prop(s, "kind").Const = KindAppDeploymentRequest
 	id := prop(s, "id")
-	id.Pattern, id.Examples = IDPattern, []any{"APP-0001"}
+	id.Pattern, id.MaxLength, id.Examples = IDPattern, ptrUint(uint64(MaxIDLength)), []any{"APP-0001"}
 	env := prop(s, "environment")
 	env.Enum = enumOf(Environments)
 	dnsLabel(prop(s, "owner"))
-	dnsLabel(prop(s, "application"))
+	app := prop(s, "application")
+	app.Pattern, app.MaxLength, app.Examples = DNS1035LabelPattern, ptrUint(uint64(MaxApplicationLength)), []any{"payments-api"}
 }
 
 // JSONSchemaExtend adds the git source's constraints.
@@ -146,7 +148,7 @@ func (Build) JSONSchemaExtend(s *jsonschema.Schema) {
 	b := prop(s, "builder")
 	dnsLabel(b)
 	b.Default = DefaultBuilder
-	envMap(prop(s, "env"), &jsonschema.Schema{Pattern: "^" + reservedBuild})
+	envMap(prop(s, "env"), &jsonschema.Schema{AnyOf: []*jsonschema.Schema{{Pattern: "^" + reservedBuild}, {Const: envServiceBindingRoot}}})
 	s.If = &jsonschema.Schema{Properties: props("type", &jsonschema.Schema{Const: string(BuildTypeDockerfile)}), Required: []string{"type"}}
 	s.Then = &jsonschema.Schema{Not: &jsonschema.Schema{Required: []string{"builder"}}}
 	s.Else = &jsonschema.Schema{Not: &jsonschema.Schema{Required: []string{"dockerfile"}}}
@@ -167,7 +169,24 @@ func (Runtime) JSONSchemaExtend(s *jsonschema.Schema) {
 	r.Minimum, r.Default = "0", DefaultReplicas
 	p := prop(s, "port")
 	p.Minimum, p.Maximum, p.Default = "1", "65535", DefaultPort
-	envMap(prop(s, "env"), &jsonschema.Schema{Const: "PORT"})
+	envMap(prop(s, "env"), &jsonschema.Schema{Enum: []any{envPort, envServiceBindingRoot}})
+}
+
+// JSONSchemaExtend gives memory and cpu their own rules and examples (see
+// quantity.go): bytes for memory, cores for cpu.
+func (Resources) JSONSchemaExtend(s *jsonschema.Schema) {
+	m := prop(s, "memory")
+	m.AnyOf = []*jsonschema.Schema{
+		{Type: "string", Pattern: MemoryPattern},
+		{Type: "number", Minimum: json.Number(strconv.Itoa(MinMemory))},
+	}
+	m.Examples = []any{"512Mi", "1Gi"}
+	c := prop(s, "cpu")
+	c.AnyOf = []*jsonschema.Schema{
+		{Type: "string", Pattern: CPUPattern},
+		{Type: "number", ExclusiveMinimum: "0"},
+	}
+	c.Examples = []any{"250m", "1"}
 }
 
 // JSONSchemaExtend adds the health check's constraints.
@@ -188,6 +207,7 @@ func (Ingress) JSONSchemaExtend(s *jsonschema.Schema) {
 func (Binding) JSONSchemaExtend(s *jsonschema.Schema) {
 	dnsLabel(prop(s, "type"))
 	dnsLabel(prop(s, "name"))
+	prop(s, "name").MaxLength = ptrUint(uint64(MaxBindingNameLength))
 	prop(s, "type").Examples = []any{"database", "cache", "queue"}
 }
 
@@ -221,6 +241,12 @@ func (Platform) JSONSchemaExtend(s *jsonschema.Schema) {
 func (BuildCache) JSONSchemaExtend(s *jsonschema.Schema) {
 	k := prop(s, "kind")
 	k.Enum, k.Default = []any{string(CacheVolume), string(CacheRegistry), string(CacheNone)}, string(DefaultCacheKind)
+	size := prop(s, "size")
+	size.AnyOf = []*jsonschema.Schema{
+		{Type: "string", Pattern: MemoryPattern},
+		{Type: "number", Minimum: json.Number(strconv.Itoa(MinStorage))},
+	}
+	size.Examples = []any{"2Gi", "10Gi"}
 }
 
 // JSONSchemaExtend adds an environment's constraints.

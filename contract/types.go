@@ -1,13 +1,5 @@
 package contract
 
-import (
-	"fmt"
-	"strconv"
-
-	yaml "go.yaml.in/yaml/v3"
-	"k8s.io/apimachinery/pkg/api/resource"
-)
-
 // Group is the API group of every goldenpath document.
 const Group = "goldenpath.io"
 
@@ -176,27 +168,6 @@ type Binding struct {
 	Type string `json:"type"`
 	// Name of the service instance in the platform's binding catalogue (a DNS-1123 label).
 	Name string `json:"name"`
-}
-
-// Quantity is a Kubernetes resource quantity (512Mi, 250m, 1). In YAML it may
-// be written as a string or a plain number.
-type Quantity string
-
-// Parse returns the quantity as Kubernetes reads it.
-func (q Quantity) Parse() (resource.Quantity, error) { return resource.ParseQuantity(string(q)) }
-
-func (q *Quantity) decodeNode(n *yaml.Node) (string, error) {
-	switch n.ShortTag() {
-	case "!!str", "!!int", "!!float":
-		if n.ShortTag() == "!!float" {
-			if _, err := strconv.ParseFloat(n.Value, 64); err != nil {
-				return "", fmt.Errorf("must be a Kubernetes quantity, not %q", n.Value)
-			}
-		}
-		*q = Quantity(n.Value)
-		return "", nil
-	}
-	return "", fmt.Errorf("must be a Kubernetes quantity such as 512Mi or 250m, not %s %q", tagName(n.ShortTag()), n.Value)
 }
 
 // Origin is where the document starts (file and line of its first key).

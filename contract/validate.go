@@ -3,54 +3,67 @@ package contract
 import (
 	"fmt"
 	"maps"
-	"net/url"
 	"path"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// Parts of GitURLPattern.
+const (
+	gitHostPattern = `([^-/@:\s\[\]][^/@:\s\[\]]*|\[[0-9A-Fa-f:.]+\])`
+	gitUserPattern = `[A-Za-z0-9._~][A-Za-z0-9._~-]*`
 )
 
 // Patterns shared by the Go validator and the generated JSON Schema, so that
 // both read the same rule the same way. They are RE2 and ECMA-262 compatible
 // (no look-around), because editors evaluate the schema in JavaScript.
 const (
-	IDPattern       = `^APP-[0-9]{4,}$`
+	IDPattern       = `^APP-[0-9]{4,59}$`
 	DNSLabelPattern = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	FQDNPattern     = `^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	EnvNamePattern  = `^[A-Za-z_][A-Za-z0-9_]*$`
-	// QuantityPattern is Kubernetes' quantity syntax without a sign: a
-	// negative amount of memory or CPU means nothing.
-	QuantityPattern = `^\+?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`
 	// GitURLPattern accepts https://host/path, ssh://[user@]host[:port]/path
-	// and user@host:path; no password, no other transport.
-	GitURLPattern = `^(https://[^/@:\s]+(:[0-9]+)?/\S+|ssh://([A-Za-z0-9._-]+@)?[^/@:\s]+(:[0-9]+)?/\S+|[A-Za-z0-9._-]+@[^/@:\s]+:[^\s]+)$`
+	// and user@host:path; no password, no other transport, no user or host
+	// starting with - (an IPv6 host is written in brackets).
+	GitURLPattern = `^(https://` + gitHostPattern + `(:[0-9]+)?/\S+|ssh://(` + gitUserPattern + `@)?` + gitHostPattern + `(:[0-9]+)?/\S+|` +
+		gitUserPattern + `@[^-/@:\s\[\]][^/@:\s\[\]]*:[^-\s]\S*)$`
 	// RefPattern and RefForbiddenPattern together are git's ref-name rules
 	// (git check-ref-format --allow-onelevel) plus "must not start with -":
 	// a ref must match the first and must not match the second.
 	RefPattern          = `^[^-/.\s~^:?*\[\\\x00-\x1f\x7f][^\s~^:?*\[\\\x00-\x1f\x7f]*$`
 	RefForbiddenPattern = `\.\.|@\{|//|/\.|\.lock/|\.lock$|\.$|/$|^@$`
 	// RelPathPattern and RelPathForbiddenPattern describe a relative path
-	// inside the source tree: not absolute, no backslash, no .. component.
-	RelPathPattern          = `^[^/\\\s][^\\]*$`
+	// inside the source tree: not absolute, no backslash, no .. component,
+	// no control characters.
+	RelPathPattern          = `^[^/\\\s\x00-\x1f\x7f-\x9f` + "\u2028\u2029\ufeff" + `][^\\\x00-\x1f\x7f-\x9f` + "\u2028\u2029\ufeff" + `]*$`
 	RelPathForbiddenPattern = `(^|/)\.\.(/|$)`
-	HealthPathPattern       = `^/\S*$`
+	// HealthPathPattern is an HTTP path: / then visible ASCII characters
+	// (anything else must be percent-encoded).
+	HealthPathPattern = `^/[!-~]*$`
 )
 
 var (
 	idRE          = regexp.MustCompile(IDPattern)
 	envNameRE     = regexp.MustCompile(EnvNamePattern)
-	quantityRE    = regexp.MustCompile(QuantityPattern)
 	refRE         = regexp.MustCompile(RefPattern)
 	refForbidRE   = regexp.MustCompile(RefForbiddenPattern)
 	relPathRE     = regexp.MustCompile(RelPathPattern)
 	relForbidRE   = regexp.MustCompile(RelPathForbiddenPattern)
 	healthPathRE  = regexp.MustCompile(HealthPathPattern)
-	scpLikeURLRE  = regexp.MustCompile(`^([A-Za-z0-9._-]+)@([^/@:\s]+):(\S+)$`)
 	maxRefLength  = 255
 	reservedBuild = "CNB_"
+)
+
+// Environment variables the platform sets itself: a request may not set
+// them. PORT is spec.runtime.port; SERVICE_BINDING_ROOT is where bindings
+// are projected (set by goldenpath or the Service Binding controller at run
+// time, by kpack at build time).
+const (
+	envPort               = "PORT"
+	envServiceBindingRoot = "SERVICE_BINDING_ROOT"
 )
 
 // Validate checks a request and returns every problem found, each with the
@@ -58,35 +71,60 @@ var (
 // change the request; call SetDefaults first, as Load does. The rules:
 //
 //   - apiVersion is goldenpath.io/v1 and kind is AppDeploymentRequest.
-//   - id is APP- followed by at least four digits (APP-0001).
+//   - id is APP- followed by 4 to 59 digits (APP-0001): it is the value of
+//     the goldenpath.io/id label, at most 63 characters.
 //   - environment is one of dev, test, staging, prod.
-//   - owner, application, spec.build.builder and each binding's type and
-//     name are DNS-1123 labels: lower case letters, digits and -, at most 63.
+//   - owner, spec.build.builder and each binding's type are DNS-1123
+//     labels: lower case letters, digits and -, at most 63.
+//   - application names the Service (a DNS-1035 label: it starts with a
+//     letter), the Deployment, Ingress, kpack Image and Argo CD Application,
+//     and <application>-<environment> is the app.kubernetes.io/instance
+//     label: at most 55 lower case letters, digits and -, starting with a
+//     letter (MaxApplicationLength; the limit holds for every environment,
+//     so a name survives promotion).
+//   - binding names are DNS-1123 labels of at most 55 characters (the pod
+//     volume binding-<name> is a DNS-1123 label; MaxBindingNameLength), and
+//     unique.
 //   - spec.source.git.url is required and is https://host/path,
 //     ssh://[user@]host[:port]/path or user@host:path (scp-like). It never
 //     carries a password or token, a query or a fragment; file://, http://,
-//     git://, ext:: and every other transport are refused.
+//     git://, ext:: and every other transport are refused. No user, host or
+//     path segment starts with - (git and ssh would read it as an option);
+//     the host is a DNS name or an IP address, never written as a bare number
+//     (2130706433), and never loopback, link-local, unspecified, multicast or
+//     broadcast, whatever the platform (see giturl.go); the port is 1 to
+//     65535.
 //   - spec.source.git.branch and .revision are valid git ref names (git
 //     check-ref-format) of at most 255 characters that do not start with -,
 //     so they cannot be read as a command-line option.
 //   - spec.source.git.subPath, spec.build.dockerfile.path and .context are
 //     relative paths inside the source tree: not absolute, no .., no
-//     backslash, already clean (no ./ or //).
+//     backslash, no control characters, already clean (no ./ or //).
 //   - spec.build.type is buildpack or dockerfile; builder is only for
 //     buildpack builds and dockerfile only for dockerfile builds.
 //   - environment variable names (spec.build.env, spec.runtime.env,
 //     spec.build.dockerfile.args) match [A-Za-z_][A-Za-z0-9_]*; build env
 //     names do not start with CNB_ (reserved by the buildpack lifecycle);
-//     runtime env does not set PORT (use spec.runtime.port).
+//     neither build nor runtime env sets SERVICE_BINDING_ROOT (where bindings
+//     are projected); runtime env does not set PORT (use spec.runtime.port).
+//     Values never hold a NUL character (a process environment cannot carry
+//     one).
 //   - spec.runtime.replicas is >= 0 (the platform's policy may demand more).
 //   - spec.runtime.port is between 1 and 65535.
-//   - spec.runtime.healthCheck.path starts with / and has no white space.
-//   - spec.runtime.resources.memory and .cpu are positive Kubernetes
-//     quantities (512Mi, 1Gi, 250m, 1; "512MB" is not one).
+//   - spec.runtime.healthCheck.path starts with / and holds only visible
+//     ASCII characters (percent-encode the rest).
+//   - spec.runtime.resources.memory is a whole number of bytes of at least
+//     6Mi: 512Mi, 1Gi, 1.5G or 536870912, never a milli (250m: a quarter of a
+//     byte) or a bare small number (512: bytes, not MiB).
+//   - spec.runtime.resources.cpu is a number of cores: whole millicores
+//     (250m) or cores with at most three decimals (0.5, 1, 2); never a byte
+//     suffix (512Mi) or a large decimal suffix (1k). See quantity.go.
 //   - spec.ingress.host is a fully qualified, lower-case DNS name, and is
 //     required when spec.ingress.enabled is true; TLS needs the ingress
 //     enabled, and its secretName is a DNS-1123 subdomain.
-//   - binding names are unique.
+//
+// The platform's rules for the request's environment, and the rules across
+// a set of requests, are (*Platform).Admit and AdmitAll.
 func (r *AppDeploymentRequest) Validate() Errors {
 	v := &validator{ix: r.ix, origin: r.origin}
 	if r.APIVersion != APIVersion {
@@ -99,7 +137,7 @@ func (r *AppDeploymentRequest) Validate() Errors {
 	case r.ID == "":
 		v.required("id", "for example APP-0001")
 	case !idRE.MatchString(r.ID):
-		v.add("id", fmt.Sprintf("%q is not a request id", r.ID), "use APP- and at least four digits, for example APP-0001")
+		v.add("id", fmt.Sprintf("%q is not a request id", r.ID), "use APP- and 4 to 59 digits, for example APP-0001")
 	}
 	switch {
 	case r.Environment == "":
@@ -108,16 +146,31 @@ func (r *AppDeploymentRequest) Validate() Errors {
 		v.add("environment", fmt.Sprintf("unsupported environment %q", r.Environment), "use one of "+joinEnvs())
 	}
 	v.dnsLabel("owner", r.Owner, true)
-	v.dnsLabel("application", r.Application, true)
+	appOK := v.application("application", r.Application)
 	switch {
 	case !v.written("spec"):
 		v.required("spec", "spec.source.git.url at least")
 	case !v.written("spec.source"):
 		v.required("spec.source", "spec.source.git.url at least")
 	default:
-		r.Spec.validate(v, "spec", r.Application)
+		app := r.Application
+		if !appOK {
+			app = "" // its problem is reported; names built from it would repeat it
+		}
+		r.Spec.validate(v, "spec", app)
 	}
 	return v.errs
+}
+
+// application checks the application name against every name rendered
+// from it. It reports whether the name is good.
+func (v *validator) application(p fieldPath, app string) bool {
+	if app == "" {
+		v.required(p, "a DNS-1035 label such as payments-api")
+		return false
+	}
+	hint := fmt.Sprintf("use at most %d lower case letters, digits and -, starting with a letter and ending with a letter or digit", MaxApplicationLength)
+	return v.renderedNames(p, app, hint, applicationNames(app))
 }
 
 func (s *Spec) validate(v *validator, p fieldPath, app string) {
@@ -129,7 +182,14 @@ func (s *Spec) validate(v *validator, p fieldPath, app string) {
 	for i, b := range s.Bindings {
 		bp := p.Child("bindings").Index(i)
 		v.dnsLabel(bp.Child("type"), b.Type, true)
-		v.dnsLabel(bp.Child("name"), b.Name, true)
+		if v.dnsLabel(bp.Child("name"), b.Name, true) {
+			hint := fmt.Sprintf("use at most %d lower case letters, digits and -", MaxBindingNameLength)
+			checks := bindingNames(app, b.Name)
+			if app == "" {
+				checks = checks[:1] // the volume name only
+			}
+			v.renderedNames(bp.Child("name"), b.Name, hint, checks)
+		}
 		if first, dup := seen[b.Name]; dup && b.Name != "" {
 			v.add(bp.Child("name"), fmt.Sprintf("binding name %q is already used by spec.bindings[%d]", b.Name, first), "binding names must be unique")
 		} else {
@@ -147,56 +207,6 @@ func validateGit(v *validator, p fieldPath, g *GitSource) {
 	v.ref(p.Child("branch"), g.Branch)
 	v.ref(p.Child("revision"), g.Revision)
 	v.relPath(p.Child("subPath"), g.SubPath)
-}
-
-// checkGitURL returns what is wrong with a git URL, or "" when nothing is.
-func checkGitURL(raw string) (msg, hint string) {
-	const use = "use https://host/org/repo, ssh://git@host/org/repo or git@host:org/repo.git"
-	if i := strings.Index(raw, "::"); i >= 0 && !strings.Contains(raw[:i], "/") {
-		return fmt.Sprintf("git remote helper transport %q is not allowed", raw[:i+2]), use
-	}
-	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return "git URL must not contain spaces or control characters", use
-	}
-	if m := scpLikeURLRE.FindStringSubmatch(raw); m != nil && !strings.Contains(raw, "://") {
-		return "", ""
-	}
-	scheme, _, found := strings.Cut(raw, "://")
-	if !found {
-		return fmt.Sprintf("%q is not a git URL", raw), use
-	}
-	switch strings.ToLower(scheme) {
-	case "https", "ssh":
-	default:
-		return fmt.Sprintf("transport %s:// is not allowed", scheme), use
-	}
-	if scheme != strings.ToLower(scheme) {
-		return fmt.Sprintf("write the scheme in lower case: %s://", strings.ToLower(scheme)), ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Sprintf("invalid git URL: %v", err), use
-	}
-	if u.User != nil {
-		if _, hasPassword := u.User.Password(); hasPassword || scheme == "https" {
-			return "git URL must not carry credentials", "give the platform a git credential secret instead"
-		}
-	}
-	if u.Hostname() == "" {
-		return "git URL has no host", use
-	}
-	if strings.Trim(u.Path, "/") == "" {
-		return "git URL has no repository path", use
-	}
-	if u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(raw, "?") || strings.HasSuffix(raw, "#") {
-		return "git URL must not have a query or fragment", "pin a commit with spec.source.git.revision"
-	}
-	if port := u.Port(); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return fmt.Sprintf("invalid port %q", port), use
-		}
-	}
-	return "", ""
 }
 
 func (b *Build) validate(v *validator, p fieldPath) {
@@ -220,8 +230,11 @@ func (b *Build) validate(v *validator, p fieldPath) {
 		v.dnsLabel(p.Child("builder"), b.Builder, false)
 	}
 	v.envNames(p.Child("env"), b.Env, func(name string) (string, string) {
-		if strings.HasPrefix(name, reservedBuild) {
+		switch {
+		case strings.HasPrefix(name, reservedBuild):
 			return "names starting with CNB_ are reserved by the buildpack lifecycle", "use a BP_ or application-specific name"
+		case name == envServiceBindingRoot:
+			return "SERVICE_BINDING_ROOT is set by the platform: it is where bindings are projected", "use spec.bindings"
 		}
 		return "", ""
 	})
@@ -240,8 +253,11 @@ func (r *Runtime) validate(v *validator, p fieldPath) {
 		v.add(p.Child("port"), fmt.Sprintf("port %d is out of range", *r.Port), "use 1 to 65535")
 	}
 	v.envNames(p.Child("env"), r.Env, func(name string) (string, string) {
-		if name == "PORT" {
+		switch name {
+		case envPort:
 			return "PORT is set from spec.runtime.port", "set spec.runtime.port instead"
+		case envServiceBindingRoot:
+			return "SERVICE_BINDING_ROOT is set by the platform: it is where bindings are projected", "read it, do not set it; bindings are listed in spec.bindings"
 		}
 		return "", ""
 	})
@@ -249,11 +265,11 @@ func (r *Runtime) validate(v *validator, p fieldPath) {
 		if hc.Path == "" {
 			v.required(p.Child("healthCheck").Child("path"), "for example /healthz")
 		} else if !healthPathRE.MatchString(hc.Path) {
-			v.add(p.Child("healthCheck").Child("path"), fmt.Sprintf("%q is not an HTTP path", hc.Path), "start it with / and leave out spaces")
+			v.add(p.Child("healthCheck").Child("path"), fmt.Sprintf("%q is not an HTTP path", hc.Path), "start it with / and use visible ASCII characters only, percent-encoding the rest")
 		}
 	}
-	v.quantity(p.Child("resources").Child("memory"), r.Resources.Memory)
-	v.quantity(p.Child("resources").Child("cpu"), r.Resources.CPU)
+	v.bytes(p.Child("resources").Child("memory"), r.Resources.Memory, MinMemory, "6Mi")
+	v.cpu(p.Child("resources").Child("cpu"), r.Resources.CPU)
 }
 
 func (in *Ingress) validate(v *validator, p fieldPath) {
@@ -298,7 +314,7 @@ func (v *validator) written(path string) bool {
 	if v.ix == nil {
 		return true
 	}
-	_, ok := v.ix.values[path]
+	_, ok := v.ix.get(path)
 	return ok
 }
 
@@ -306,15 +322,19 @@ func (v *validator) required(p fieldPath, hint string) {
 	v.add(p, "required field is missing", hint)
 }
 
-func (v *validator) dnsLabel(p fieldPath, s string, required bool) {
+// dnsLabel checks a DNS-1123 label; it reports whether s is a good one.
+func (v *validator) dnsLabel(p fieldPath, s string, required bool) bool {
 	switch {
 	case s == "":
 		if required {
 			v.required(p, "a DNS-1123 label such as payments-api")
 		}
+		return false
 	case len(validation.IsDNS1123Label(s)) > 0:
 		v.add(p, fmt.Sprintf("%q is not a DNS-1123 label", s), "use at most 63 lower case letters, digits and -, starting and ending with a letter or digit")
+		return false
 	}
+	return true
 }
 
 func (v *validator) ref(p fieldPath, s string) {
@@ -339,29 +359,19 @@ func (v *validator) relPath(p fieldPath, s string) {
 	}
 }
 
+// envNames checks the names and values of environment variables.
 func (v *validator) envNames(p fieldPath, env map[string]string, extra func(string) (string, string)) {
 	for _, name := range slices.Sorted(maps.Keys(env)) {
 		switch {
 		case !envNameRE.MatchString(name):
 			v.add(p.Key(name), fmt.Sprintf("%q is not a valid variable name", name), "use letters, digits and _, not starting with a digit")
+		case strings.ContainsRune(env[name], 0):
+			v.add(p.Key(name), "value holds a NUL character, which no process environment can carry", "remove it")
 		case extra != nil:
 			if msg, hint := extra(name); msg != "" {
 				v.add(p.Key(name), msg, hint)
 			}
 		}
-	}
-}
-
-func (v *validator) quantity(p fieldPath, q Quantity) {
-	if q == "" {
-		return
-	}
-	parsed, err := q.Parse()
-	switch {
-	case err != nil || !quantityRE.MatchString(string(q)):
-		v.add(p, fmt.Sprintf("%q is not a Kubernetes quantity", string(q)), "use a number with an optional suffix such as 512Mi, 1Gi, 250m or 1")
-	case parsed.Sign() <= 0:
-		v.add(p, fmt.Sprintf("must be greater than zero, not %s", string(q)), "")
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -15,52 +16,6 @@ import (
 	"github.com/goldenpath-dev/goldenpath/render"
 	"golang.org/x/sync/errgroup"
 )
-
-// LoadRequests loads every request under paths (files or folders) and
-// checks each against the platform's policy. Any problem in any file stops
-// it: the error is a contract.Errors listing them all.
-func LoadRequests(ctx context.Context, paths []string, opts ...Option) ([]*contract.AppDeploymentRequest, error) {
-	o, err := makeOptions(opts)
-	if err != nil {
-		return nil, err
-	}
-	return o.loadRequests(ctx, paths)
-}
-
-func (o *options) loadRequests(ctx context.Context, paths []string) ([]*contract.AppDeploymentRequest, error) {
-	files, err := expandPaths(paths)
-	if err != nil {
-		return nil, err
-	}
-	loaded := make([][]*contract.AppDeploymentRequest, len(files))
-	problems := make([]contract.Errors, len(files))
-	parallel(len(files), o.concurrency, func(i int) {
-		if ctx.Err() != nil {
-			return
-		}
-		objs, _, err := files[i].load()
-		problems[i] = contract.AsErrors(err)
-		for _, obj := range objs {
-			if r, ok := obj.(*contract.AppDeploymentRequest); ok {
-				problems[i] = append(problems[i], o.platform.Admit(r)...)
-				loaded[i] = append(loaded[i], r)
-			}
-		}
-	})
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var reqs []*contract.AppDeploymentRequest
-	var errs contract.Errors
-	for i := range files {
-		errs = append(errs, problems[i]...)
-		reqs = append(reqs, loaded[i]...)
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return reqs, nil
-}
 
 // Render loads the requests under paths and renders each against the
 // platform: kpack Image, Deployment, Service, Ingress, bindings,
@@ -76,7 +31,7 @@ func Render(ctx context.Context, paths []string, opts ...Option) ([]render.Objec
 	if err != nil {
 		return nil, err
 	}
-	return o.renderRequests(reqs)
+	return o.renderAdmitted(reqs)
 }
 
 // RenderRequests renders requests already loaded (see Render).
@@ -89,16 +44,22 @@ func RenderRequests(reqs []*contract.AppDeploymentRequest, opts ...Option) ([]re
 }
 
 func (o *options) renderRequests(reqs []*contract.AppDeploymentRequest) ([]render.Object, error) {
-	seen := map[string]contract.Position{}
+	// The one admission validate uses too: each request's policy and the
+	// rules across the set (one request per application and environment,
+	// hosts, Secrets, folders).
+	if errs := slices.Concat(o.platform.AdmitAll(reqs)...); len(errs) > 0 {
+		errs.Sort()
+		return nil, errs
+	}
+	return o.renderAdmitted(reqs)
+}
+
+// renderAdmitted renders requests AdmitAll admitted.
+func (o *options) renderAdmitted(reqs []*contract.AppDeploymentRequest) ([]render.Object, error) {
 	used := map[string]bool{}
 	images := make([]string, len(reqs))
 	for i, r := range reqs {
 		key := string(r.Environment) + "/" + r.Application
-		if first, dup := seen[key]; dup {
-			return nil, contract.Errors{{Position: r.PositionOf("application"), Path: "application",
-				Message: fmt.Sprintf("application %q in %s is already requested at %s", r.Application, r.Environment, first)}}
-		}
-		seen[key] = r.Origin()
 		for _, k := range []string{key, r.Application} {
 			if img, ok := o.images[k]; ok && images[i] == "" {
 				images[i], used[k] = img, true

@@ -115,7 +115,7 @@ func (a *app) namespace() string { return a.env.Namespace }
 func (a *app) selectorLabels() map[string]string {
 	return map[string]string{
 		"app.kubernetes.io/name":     a.r.Application,
-		"app.kubernetes.io/instance": a.r.Application + "-" + string(a.r.Environment),
+		"app.kubernetes.io/instance": contract.InstanceName(a.r.Application, a.r.Environment),
 	}
 }
 
@@ -171,7 +171,7 @@ func (a *app) deployment(image, source string) *appsv1.Deployment {
 	if a.p.BindingProjection == contract.ProjectVolume && len(s.Bindings) > 0 {
 		c.Env = append(c.Env, corev1.EnvVar{Name: "SERVICE_BINDING_ROOT", Value: BindingRoot})
 		for _, b := range s.Bindings {
-			vol := "binding-" + b.Name
+			vol := contract.BindingVolumeName(b.Name)
 			volumes = append(volumes, corev1.Volume{Name: vol, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: a.p.BindingSecret(b)}}})
 			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: vol, MountPath: path.Join(BindingRoot, b.Name), ReadOnly: true})
 		}
@@ -271,7 +271,7 @@ func (a *app) ingress() *networkingv1.Ingress {
 // (servicebinding.io/v1): the Secret is the provisioned service, the
 // Deployment the workload.
 func (a *app) serviceBinding(b contract.Binding) map[string]any {
-	meta := a.objectMeta(a.r.Application+"-"+b.Name, "binding")
+	meta := a.objectMeta(contract.ServiceBindingName(a.r.Application, b.Name), "binding")
 	return map[string]any{
 		"apiVersion": "servicebinding.io/v1",
 		"kind":       "ServiceBinding",

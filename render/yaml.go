@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // encodeYAML writes a plain value tree (map[string]any, []any, string,
@@ -16,8 +17,9 @@ import (
 // encoding: sigs.k8s.io/yaml goes JSON → YAML parse → YAML emit. The output
 // is the same style kubectl and sigs.k8s.io/yaml write (sequences not
 // indented under their key), and strings that YAML would read as anything
-// but the same string are double-quoted (a JSON string is a valid YAML
-// double-quoted scalar). TestYAMLRoundTrip holds it to a real YAML parser.
+// but the same string are double-quoted, with every character a YAML 1.1 or
+// 1.2 reader treats specially escaped (see writeQuoted). TestYAMLRoundTrip
+// and FuzzYAMLRoundTrip hold it to three independent parsers.
 func encodeYAML(v any) ([]byte, error) {
 	var b bytes.Buffer
 	if err := writeYAML(&b, v, 0, false); err != nil {
@@ -45,7 +47,9 @@ func writeYAML(b *bytes.Buffer, v any, indent int, inList bool) error {
 			if i > 0 || !inList {
 				b.WriteString(strings.Repeat(" ", indent))
 			}
-			writeScalarString(b, k)
+			if err := writeScalarString(b, k); err != nil {
+				return err
+			}
 			b.WriteByte(':')
 			if err := writeValue(b, x[k], indent); err != nil {
 				return err
@@ -116,7 +120,7 @@ func writeScalar(b *bytes.Buffer, v any) error {
 	case nil:
 		b.WriteString("null")
 	case string:
-		writeScalarString(b, x)
+		return writeScalarString(b, x)
 	case bool:
 		b.WriteString(strconv.FormatBool(x))
 	case json.Number:
@@ -197,13 +201,51 @@ func ambiguous(s string) bool {
 	return true
 }
 
-func writeScalarString(b *bytes.Buffer, s string) {
+// writeScalarString writes s plain when plainOK allows, double-quoted
+// otherwise.
+func writeScalarString(b *bytes.Buffer, s string) error {
 	if plainOK(s) {
 		b.WriteString(s)
-		return
+		return nil
 	}
-	q, _ := json.Marshal(s)
-	b.Write(q)
+	return writeQuoted(b, s)
+}
+
+// writeQuoted writes s as a double-quoted scalar that every YAML 1.1 and
+// 1.2 reader (libyaml and its Go port yaml.v3, sigs.k8s.io/yaml, PyYAML)
+// reads back as s. Escaped are the quote and backslash, every C0 control
+// (tab and line feed included: a raw one would be folded), DEL, every C1
+// control (NEL, U+0085, is a line break to YAML 1.1 readers and is folded to
+// a space), the line and paragraph separators U+2028 and U+2029 (line
+// breaks to YAML 1.1), the byte order mark U+FEFF, and the non-characters
+// U+FFFE and U+FFFF (not printable in YAML). Everything else is printable
+// in YAML and written as is. A string that is not valid UTF-8 cannot be
+// written in YAML at all and is an error.
+func writeQuoted(b *bytes.Buffer, s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("render: %q is not valid UTF-8", s)
+	}
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20, r >= 0x7f && r <= 0x9f, r == '\u2028', r == '\u2029', r == '\ufeff', r == '\ufffe', r == '\uffff':
+			fmt.Fprintf(b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return nil
 }
 
 func anySlice(ss []string) []any {

@@ -7,8 +7,8 @@
 // Valid requests pass `goldenpath validate` with the embedded default
 // platform: most are for dev and test; staging and prod ones follow those
 // environments' policy (replicas >= 2, resources, a health check; prod also
-// TLS, buildpack builds only and no bindings, since the default platform has
-// no binding catalogue).
+// TLS, buildpack builds only and no bindings, since the default platform's
+// binding catalogue offers none to prod).
 //
 // Invalid requests carry one mistake each. Most mistakes are ones the JSON
 // Schema can express (a bad id, 512MB, negative replicas, an unknown field,
@@ -314,7 +314,8 @@ var (
 		"OTEL_SERVICE_NAME": nil, "TZ": {"UTC", "Europe/Paris"}, "CACHE_TTL_SECONDS": {"60", "300"}, "MAX_CONNECTIONS": {"10", "50"},
 		"SPRING_PROFILES_ACTIVE": {"cloud"}, "NODE_ENV": {"production"}, "GOMAXPROCS": {"2"},
 	}
-	bindingTypes = []string{"database", "cache", "queue", "storage", "search"}
+	// catalogue is the default platform's binding catalogue: name -> type.
+	catalogue = map[string]string{"payments-db": "database", "orders-db": "database", "sessions-cache": "cache", "events-queue": "queue"}
 )
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
@@ -486,16 +487,12 @@ func newContract(r *rand.Rand, i int) *request {
 		spec.kids = append(spec.kids, in)
 	}
 
-	// bindings: not in prod, whose policy wants them in the platform's
-	// catalogue, and the default platform has none.
+	// bindings: services of the default platform's catalogue, which offers
+	// them to every environment but prod.
 	if c.env != "prod" && chance(r, 0.4) {
 		b := &node{key: "bindings"}
-		for j, typ := range pickDistinct(r, bindingTypes, 1+r.IntN(3)) {
-			name := fmt.Sprintf("%s-%s", c.app, typ)
-			if j == 0 && chance(r, 0.3) {
-				name = fmt.Sprintf("%s-%s", domain, typ)
-			}
-			b.items = append(b.items, []*node{scalar("type", typ), scalar("name", name)})
+		for _, name := range pickDistinct(r, slices.Sorted(maps.Keys(catalogue)), 1+r.IntN(3)) {
+			b.items = append(b.items, []*node{scalar("type", catalogue[name]), scalar("name", name)})
 		}
 		spec.kids = append(spec.kids, b)
 	}
@@ -531,6 +528,12 @@ var mutations = []mutation{
 	}},
 	{name: "bad-cpu", schemaRejects: true, apply: func(r *rand.Rand, c *request) {
 		c.doc.set("spec.runtime.resources.cpu", pick(r, []string{"250 m", "-1", "half", "1 core"}))
+	}},
+	{name: "memory-in-millibytes", schemaRejects: true, apply: func(r *rand.Rand, c *request) {
+		c.doc.set("spec.runtime.resources.memory", pick(r, []string{"250m", "512m", "100u"}))
+	}},
+	{name: "cpu-in-bytes", schemaRejects: true, apply: func(r *rand.Rand, c *request) {
+		c.doc.set("spec.runtime.resources.cpu", pick(r, []string{"512Mi", "1Gi", "2k", "100u"}))
 	}},
 	{name: "negative-replicas", schemaRejects: true, apply: func(r *rand.Rand, c *request) {
 		c.doc.set("spec.runtime.replicas", strconv.Itoa(-1-r.IntN(3)))
@@ -619,8 +622,11 @@ var mutations = []mutation{
 		c.doc.del("spec.build.builder")
 		c.doc.set("spec.build.type", "dockerfile")
 	}},
-	{name: "policy-binding-catalogue", fits: isProd, apply: func(r *rand.Rand, c *request) {
-		c.doc.find("spec").kids = append(c.doc.find("spec").kids, &node{key: "bindings", items: [][]*node{{scalar("type", "database"), scalar("name", c.app+"-db")}}})
+	{name: "binding-outside-catalogue", apply: func(r *rand.Rand, c *request) {
+		c.doc.find("spec").kids = append(c.doc.find("spec").kids, &node{key: "bindings", items: [][]*node{{scalar("type", "database"), scalar("name", pick(r, []string{c.app + "-db", "goldenpath-registry"}))}}})
+	}},
+	{name: "memory-in-bytes", apply: func(r *rand.Rand, c *request) {
+		c.doc.set("spec.runtime.resources.memory", pick(r, []string{`"512"`, `"1048576"`}))
 	}},
 	{name: "host-outside-domain", apply: func(r *rand.Rand, c *request) {
 		// prod's domain is goldenpath.io itself, which the others are under
@@ -637,7 +643,7 @@ var mutations = []mutation{
 			b = &node{key: "bindings"}
 			c.doc.find("spec").kids = append(c.doc.find("spec").kids, b)
 		}
-		b.items = append(b.items, []*node{scalar("type", "database"), scalar("name", c.app+"-db")}, []*node{scalar("type", "database"), scalar("name", c.app+"-db")})
+		b.items = append(b.items, []*node{scalar("type", "database"), scalar("name", "orders-db")}, []*node{scalar("type", "database"), scalar("name", "orders-db")})
 	}},
 	{name: "unclean-path", apply: func(r *rand.Rand, c *request) {
 		c.doc.set("spec.source.git.subPath", pick(r, []string{"services//app", "./app", "app/"}))

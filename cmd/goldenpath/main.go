@@ -17,5 +17,10 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
+	// SIGINT and SIGTERM cancel the command's context: reading, rendering
+	// and registry requests stop, nothing more is printed on stdout, and
+	// the command exits 130 (SIGINT) or 143 (SIGTERM); a command blocked
+	// where no context reaches is ended after cli.Grace, a second signal
+	// ends it at once (see cli.Main).
 	os.Exit(cli.Main(cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Args[1:]))
 }

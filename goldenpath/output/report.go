@@ -23,18 +23,7 @@ func (textPrinter) Print(w io.Writer, r *goldenpath.Report) error {
 			return err
 		}
 	}
-	reqs, invalid := 0, 0
-	for _, f := range r.Files {
-		reqs += f.Requests
-		if len(f.Errors) > 0 {
-			invalid++
-		}
-	}
-	skipped := ""
-	if len(r.Skipped) > 0 {
-		skipped = fmt.Sprintf(" (%d other YAML files skipped)", len(r.Skipped))
-	}
-	_, err := fmt.Fprintf(w, "%d files, %d valid requests, %d problems in %d files%s\n", len(r.Files), reqs, r.ErrorCount(), invalid, skipped)
+	_, err := fmt.Fprintln(w, r.Summary())
 	return err
 }
 
@@ -62,7 +51,9 @@ type githubPrinter struct{}
 func (githubPrinter) Print(w io.Writer, r *goldenpath.Report) error {
 	for _, e := range r.Errors() {
 		var props []string
-		props = append(props, "file="+escapeProperty(e.File))
+		if e.File != "" {
+			props = append(props, "file="+escapeProperty(e.File))
+		}
 		if e.Line > 0 {
 			props = append(props, fmt.Sprintf("line=%d", e.Line))
 		}

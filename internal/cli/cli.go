@@ -25,8 +25,11 @@ const (
 	ExitFailure = 1 // the command ran and found problems, or failed
 	ExitUsage   = 2 // the command line was wrong: a flag, an argument, a file that is not there, an empty input
 	// ExitSignal + the signal's number (130 for SIGINT, 143 for SIGTERM):
-	// the command was interrupted.
+	// the command was interrupted by that signal (see Main).
 	ExitSignal = 128
+	// ExitInterrupted: the command was interrupted (SIGINT, or a context
+	// Run is given that its caller cancelled) and stopped before finishing.
+	ExitInterrupted = ExitSignal + 2
 )
 
 // exitCodes is the help's paragraph on exit codes.
@@ -82,6 +85,10 @@ func Run(ctx context.Context, streams Streams, args []string) int {
 	if sig, ok := interruptedBy(ctx); ok {
 		fmt.Fprintf(streams.Err, "goldenpath: interrupted (%s)\n", signalName(sig))
 		return ExitSignal + int(sig)
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(streams.Err, "goldenpath: interrupted (%v)\n", context.Cause(ctx))
+		return ExitInterrupted
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {

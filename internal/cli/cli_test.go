@@ -72,7 +72,8 @@ func TestValidateAppliesPlatformPolicy(t *testing.T) {
 	assert.Equal(t, cli.ExitFailure, code)
 	assert.Contains(t, out, "prod.yaml:19:15: spec.runtime.replicas: must be >= 2 in prod")
 	assert.Contains(t, out, "spec.ingress.tls: TLS is required in prod")
-	assert.Contains(t, out, `spec.bindings[0].name: binding "payments-db" is not in the platform's catalogue`)
+	assert.Contains(t, out, `spec.bindings[0].name: binding "payments-db" is not offered to prod`)
+	assert.Contains(t, out, "1 file, 0 valid requests, 5 problems in 1 file\n", "a request the policy refuses is not valid")
 }
 
 func TestSchemaCommand(t *testing.T) {
@@ -94,7 +95,7 @@ func TestValidateSkipsOtherYAMLInFolders(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.yaml"), data, 0o644))
 	code, out, _ := run(t, "validate", dir)
 	assert.Equal(t, cli.ExitOK, code, out)
-	assert.Contains(t, out, "1 files, 1 valid requests, 0 problems in 0 files (1 other YAML files skipped)")
+	assert.Contains(t, out, "1 file, 1 valid request, no problems (1 other YAML file skipped)")
 	// Named explicitly, the same file is validated and refused.
 	code, out, _ = run(t, "validate", filepath.Join(dir, "workflow.yaml"))
 	assert.Equal(t, cli.ExitFailure, code)

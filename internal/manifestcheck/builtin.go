@@ -206,10 +206,18 @@ func validateContainer(c *corev1.Container, p *field.Path, names, volumes sets.S
 		}
 	}
 
+	// The API server only warns about a repeated variable ("hides previous
+	// definition"); a renderer that repeats one has a bug, so it is an error.
+	envNames := sets.New[string]()
 	for i, env := range c.Env {
-		if env.Name == "" {
-			errs = append(errs, field.Required(p.Child("env").Index(i).Child("name"), ""))
+		ep := p.Child("env").Index(i).Child("name")
+		switch {
+		case env.Name == "":
+			errs = append(errs, field.Required(ep, ""))
+		case envNames.Has(env.Name):
+			errs = append(errs, field.Duplicate(ep, env.Name))
 		}
+		envNames.Insert(env.Name)
 	}
 	for i, m := range c.VolumeMounts {
 		mp := p.Child("volumeMounts").Index(i)
