@@ -65,7 +65,7 @@ func (m *Goldenpath) Validate(
 		return "", err
 	}
 	if !report.Valid() {
-		return "", fmt.Errorf("%s%d problems", out.String(), report.ErrorCount())
+		return "", fmt.Errorf("%s%s", out.String(), output.Count(report.ErrorCount(), "problem"))
 	}
 	return out.String(), nil
 }
@@ -155,7 +155,7 @@ func (m *Goldenpath) render(ctx context.Context, contracts *dagger.Directory, pl
 			for _, e := range errs {
 				fmt.Fprintln(&b, e.Error())
 			}
-			return nil, fmt.Errorf("%s%d problems; nothing was rendered", b.String(), len(errs))
+			return nil, fmt.Errorf("%s%s; nothing was rendered", b.String(), output.Count(len(errs), "problem"))
 		}
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func TestSupplyChainOnBuiltImages(t *testing.T) {
 
 	code, out, errOut = run(t, "verify", tag, "--key", pub)
 	require.Equal(t, cli.ExitOK, code, errOut)
-	assert.Contains(t, out, "verified "+ref+": 1 signature(s) by key sha256:")
+	assert.Contains(t, out, "verified "+ref+": 1 signature by key sha256:")
 
 	// SBOM of the real image: the Go buildpack's CycloneDX document and
 	// the lifecycle's launcher SBOM.
