@@ -124,7 +124,7 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &exitError{code: ExitUsage, err: fmt.Errorf("%w\nSee '%s --help'.", err, c.CommandPath())}
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
 	root.AddCommand(
 		newValidateCommand(streams),
@@ -151,7 +151,7 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 		args := c.Args
 		c.Args = func(c *cobra.Command, a []string) error {
 			if err := args(c, a); err != nil {
-				return usageErrorf("%v\nSee '%s --help'.", err, c.CommandPath())
+				return usageErrorf("%v\nsee '%s --help'", err, c.CommandPath())
 			}
 			return nil
 		}
