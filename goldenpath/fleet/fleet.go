@@ -99,6 +99,18 @@ func ReadRebaseReport(r io.Reader) (*RebaseReport, error) {
 	return &rep, nil
 }
 
+// open applies the options and finds the request's targets: what plan
+// and rebase start with.
+func (r Request) open(ctx context.Context, opts []goldenpath.Option) (*settings.Settings, *contract.Platform, []target, error) {
+	s, err := settings.Apply(opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p := s.PlatformOrDefault()
+	targets, err := r.targets(ctx, p, s)
+	return s, p, targets, err
+}
+
 // target is one app of a fleet request.
 type target struct {
 	image   string
@@ -162,12 +174,7 @@ func (r Request) targets(ctx context.Context, p *contract.Platform, s *settings.
 // and the registry options. Problems with single images are in their
 // items.
 func Plan(ctx context.Context, req PlanRequest, opts ...goldenpath.Option) (*PlanReport, error) {
-	s, err := settings.Apply(opts)
-	if err != nil {
-		return nil, err
-	}
-	p := s.PlatformOrDefault()
-	targets, err := req.targets(ctx, p, s)
+	s, p, targets, err := req.open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -196,12 +203,7 @@ func Plan(ctx context.Context, req PlanRequest, opts ...goldenpath.Option) (*Pla
 // WithConcurrency and the registry options. The error is for the call;
 // per-image failures are in the report (RebaseReport.Err).
 func Rebase(ctx context.Context, req RebaseRequest, opts ...goldenpath.Option) (*RebaseReport, error) {
-	s, err := settings.Apply(opts)
-	if err != nil {
-		return nil, err
-	}
-	p := s.PlatformOrDefault()
-	targets, err := req.targets(ctx, p, s)
+	s, p, targets, err := req.open(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/internal/regopt"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/internal/settings"
+	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 	psc "github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
 )
 
@@ -70,15 +71,11 @@ func Sign(ctx context.Context, image string, privateKey []byte, opts ...goldenpa
 // failed check is a *VerificationError that says which digest the tag
 // resolved to. Options: the registry options.
 func Verify(ctx context.Context, image string, publicKey []byte, opts ...goldenpath.Option) (*VerifyResult, error) {
-	s, err := settings.Apply(opts)
+	key, reg, err := withPublicKey(publicKey, opts)
 	if err != nil {
 		return nil, err
 	}
-	key, err := LoadPublicKey(publicKey)
-	if err != nil {
-		return nil, err
-	}
-	return psc.Verify(ctx, image, key, regopt.Options(s)...)
+	return psc.Verify(ctx, image, key, reg...)
 }
 
 // SBOM reads the buildpack SBOMs a CNB image carries, downloading only
@@ -97,15 +94,25 @@ func SBOM(ctx context.Context, image string, opts ...goldenpath.Option) (*SBOMRe
 // its attestation with publicKey (PEM): see
 // pipeline/supplychain.VerifyProvenance. Options: the registry options.
 func Provenance(ctx context.Context, image string, publicKey []byte, opts ...goldenpath.Option) (*ProvenanceResult, error) {
-	s, err := settings.Apply(opts)
+	key, reg, err := withPublicKey(publicKey, opts)
 	if err != nil {
 		return nil, err
+	}
+	return psc.VerifyProvenance(ctx, image, key, reg...)
+}
+
+// withPublicKey applies the options and loads the public key: what Verify
+// and Provenance start with.
+func withPublicKey(publicKey []byte, opts []goldenpath.Option) (*PublicKey, []registry.Option, error) {
+	s, err := settings.Apply(opts)
+	if err != nil {
+		return nil, nil, err
 	}
 	key, err := LoadPublicKey(publicKey)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return psc.VerifyProvenance(ctx, image, key, regopt.Options(s)...)
+	return key, regopt.Options(s), nil
 }
 
 // LoadPrivateKey decrypts a cosign private key (PEM) with its password.

@@ -56,11 +56,7 @@ module's ship runs the same steps.`,
 		if err := checkPaths([]string{file, req.Source}); err != nil {
 			return err
 		}
-		opts, err := rf.options()
-		if err != nil {
-			return err
-		}
-		popt, err := pf.option()
+		opts, err := platformAndRegistry(&pf, &rf)
 		if err != nil {
 			return err
 		}
@@ -75,7 +71,7 @@ module's ship runs the same steps.`,
 			}
 		}
 		req.Paths = []string{file}
-		opts = append(opts, popt, goldenpath.WithKeyPassword(keyPassword()), goldenpath.WithOutput(streams.Err))
+		opts = append(opts, goldenpath.WithKeyPassword(keyPassword()), goldenpath.WithOutput(streams.Err))
 		res, err := build.Ship(c.Context(), req, opts...)
 		if err != nil {
 			return problems(streams, err)

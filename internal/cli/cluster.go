@@ -61,11 +61,7 @@ With --watch, SIGTERM or SIGINT ends the loop and the command exits 0.`,
 		if kubeconfig == "-" && !dryRun {
 			return usageErrorf("--kubeconfig - (no cluster) needs --dry-run")
 		}
-		opts, err := rf.options()
-		if err != nil {
-			return err
-		}
-		popt, err := pf.option()
+		opts, err := platformAndRegistry(&pf, &rf)
 		if err != nil {
 			return err
 		}
@@ -75,7 +71,7 @@ With --watch, SIGTERM or SIGINT ends the loop and the command exits 0.`,
 				return err
 			}
 		}
-		u, err := fleet.NewStackUpdater(req, append(opts, popt)...)
+		u, err := fleet.NewStackUpdater(req, opts...)
 		if err != nil {
 			return err
 		}

@@ -68,3 +68,17 @@ func (f *registryFlags) options() ([]goldenpath.Option, error) {
 	}
 	return opts, nil
 }
+
+// platformAndRegistry are the facade options of a command's --platform and
+// registry flags; a bad value of either is a usage error.
+func platformAndRegistry(pf *platformFlag, rf *registryFlags) ([]goldenpath.Option, error) {
+	opts, err := rf.options()
+	if err != nil {
+		return nil, err
+	}
+	popt, err := pf.option()
+	if err != nil {
+		return nil, err
+	}
+	return append(opts, popt), nil
+}

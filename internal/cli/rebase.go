@@ -46,11 +46,7 @@ func (f *fleetFlags) request(streams Streams, images []string) (fleet.Request, [
 	if err := checkPaths(r.Paths); err != nil {
 		return r, nil, err
 	}
-	opts, err := f.registry.options()
-	if err != nil {
-		return r, nil, err
-	}
-	popt, err := f.platform.option()
+	opts, err := platformAndRegistry(&f.platform, &f.registry)
 	if err != nil {
 		return r, nil, err
 	}
@@ -61,7 +57,7 @@ func (f *fleetFlags) request(streams Streams, images []string) (fleet.Request, [
 		}
 		r.Images = append(r.Images, listed...)
 	}
-	return r, append(opts, popt, goldenpath.WithConcurrency(f.concurrency)), nil
+	return r, append(opts, goldenpath.WithConcurrency(f.concurrency)), nil
 }
 
 func newRebaseCommand(streams Streams) *cobra.Command {

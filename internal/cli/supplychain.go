@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/supplychain"
 )
 
@@ -55,10 +57,6 @@ the old one was.`,
 }
 
 func newSignCommand(streams Streams) *cobra.Command {
-	var (
-		key string
-		rf  registryFlags
-	)
 	c := &cobra.Command{
 		Use:   "sign IMAGE --key cosign.key",
 		Short: "Sign an image in its registry with the platform's key (cosign format, no transparency log)",
@@ -70,39 +68,14 @@ The key's password is read from $COSIGN_PASSWORD.`,
 		Example: `  COSIGN_PASSWORD=... goldenpath sign 127.0.0.1:5111/apps/dev/payments-api:latest --key cosign.key`,
 		Args:    cobra.ExactArgs(1),
 	}
-	out := addOutput(c, supplychain.SignOutput, "")
-	c.RunE = func(c *cobra.Command, args []string) error {
-		pr, err := printer(out, supplychain.SignOutput)
-		if err != nil {
-			return err
-		}
-		if key == "" {
-			return usageErrorf("--key cosign.key is required")
-		}
-		opts, err := rf.options()
-		if err != nil {
-			return err
-		}
-		data, err := readKeyFile("--key", key)
-		if err != nil {
-			return err
-		}
-		res, err := supplychain.Sign(c.Context(), args[0], data, append(opts, goldenpath.WithKeyPassword(keyPassword()))...)
-		if err != nil {
-			return err
-		}
-		return pr.Print(streams.Out, res)
-	}
-	c.Flags().StringVar(&key, "key", "", "cosign private key `FILE` (password in $COSIGN_PASSWORD)")
-	rf.add(c)
+	keyedCommand(streams, c, "cosign.key", "cosign private key `FILE` (password in $COSIGN_PASSWORD)", supplychain.SignOutput, "",
+		func(ctx context.Context, image string, key []byte, opts []goldenpath.Option) (*supplychain.SignResult, error) {
+			return supplychain.Sign(ctx, image, key, append(opts, goldenpath.WithKeyPassword(keyPassword()))...)
+		})
 	return c
 }
 
 func newVerifyCommand(streams Streams) *cobra.Command {
-	var (
-		key string
-		rf  registryFlags
-	)
 	c := &cobra.Command{
 		Use:   "verify IMAGE --key cosign.pub",
 		Short: "Check that an image's digest carries a valid signature by the platform's key",
@@ -117,31 +90,10 @@ the digest the tag resolves to).`,
 		Example: `  goldenpath verify 127.0.0.1:5111/apps/dev/payments-api:latest --key cosign.pub`,
 		Args:    cobra.ExactArgs(1),
 	}
-	out := addOutput(c, supplychain.VerifyOutput, "")
-	c.RunE = func(c *cobra.Command, args []string) error {
-		pr, err := printer(out, supplychain.VerifyOutput)
-		if err != nil {
-			return err
-		}
-		if key == "" {
-			return usageErrorf("--key cosign.pub is required")
-		}
-		opts, err := rf.options()
-		if err != nil {
-			return err
-		}
-		data, err := readKeyFile("--key", key)
-		if err != nil {
-			return err
-		}
-		res, err := supplychain.Verify(c.Context(), args[0], data, opts...)
-		if err != nil {
-			return err
-		}
-		return pr.Print(streams.Out, res)
-	}
-	c.Flags().StringVar(&key, "key", "", "cosign public key `FILE`")
-	rf.add(c)
+	keyedCommand(streams, c, "cosign.pub", "cosign public key `FILE`", supplychain.VerifyOutput, "",
+		func(ctx context.Context, image string, key []byte, opts []goldenpath.Option) (*supplychain.VerifyResult, error) {
+			return supplychain.Verify(ctx, image, key, opts...)
+		})
 	return c
 }
 
@@ -199,10 +151,6 @@ Dockerfile has none).`,
 }
 
 func newProvenanceCommand(streams Streams) *cobra.Command {
-	var (
-		key string
-		rf  registryFlags
-	)
 	c := &cobra.Command{
 		Use:   "provenance IMAGE --key cosign.pub",
 		Short: "Verify and print an image's SLSA provenance attestation",
@@ -218,14 +166,30 @@ Exit status 1 means there is no provenance attestation, or none verifies.`,
   goldenpath provenance 127.0.0.1:5111/apps/dev/payments-api:latest --key cosign.pub -o json | jq .predicate`,
 		Args: cobra.ExactArgs(1),
 	}
-	out := addOutput(c, supplychain.ProvenanceOutput, "json: the statement as signed")
+	keyedCommand(streams, c, "cosign.pub", "cosign public key `FILE`", supplychain.ProvenanceOutput, "json: the statement as signed",
+		func(ctx context.Context, image string, key []byte, opts []goldenpath.Option) (*supplychain.ProvenanceResult, error) {
+			return supplychain.Provenance(ctx, image, key, opts...)
+		})
+	return c
+}
+
+// keyedCommand completes sign, verify and provenance: IMAGE and a required
+// --key FILE (keyName in the message when it is missing), the registry
+// flags, -o with the result's printers, one facade call, print.
+func keyedCommand[T any](streams Streams, c *cobra.Command, keyName, keyHelp string, p output.Printers[T], formats string,
+	call func(ctx context.Context, image string, key []byte, opts []goldenpath.Option) (T, error)) {
+	var (
+		key string
+		rf  registryFlags
+	)
+	out := addOutput(c, p, formats)
 	c.RunE = func(c *cobra.Command, args []string) error {
-		pr, err := printer(out, supplychain.ProvenanceOutput)
+		pr, err := printer(out, p)
 		if err != nil {
 			return err
 		}
 		if key == "" {
-			return usageErrorf("--key cosign.pub is required")
+			return usageErrorf("--key %s is required", keyName)
 		}
 		opts, err := rf.options()
 		if err != nil {
@@ -235,13 +199,12 @@ Exit status 1 means there is no provenance attestation, or none verifies.`,
 		if err != nil {
 			return err
 		}
-		res, err := supplychain.Provenance(c.Context(), args[0], data, opts...)
+		res, err := call(c.Context(), args[0], data, opts)
 		if err != nil {
 			return err
 		}
 		return pr.Print(streams.Out, res)
 	}
-	c.Flags().StringVar(&key, "key", "", "cosign public key `FILE`")
+	c.Flags().StringVar(&key, "key", "", keyHelp)
 	rf.add(c)
-	return c
 }
