@@ -193,16 +193,34 @@ func (p *Platform) offeredBindings(env Environment) string {
 }
 
 // ReservedSecrets are the Secrets the platform itself uses in app
-// namespaces: no binding and no TLS Secret may name one. Today that is the
-// registry push Secret the build service account holds (build.registrySecret).
+// namespaces: no binding and no TLS Secret may name one. They are the
+// registry push Secret the build service account holds
+// (build.registrySecret), the Secret kpack signs builds with
+// (controller.cosignSecret), the controller's webhook and GitOps
+// credentials (controller.webhookSecret, controller.gitSecret) and every
+// Secret the egress settings of the platform or of a builder mount into
+// builds (CA bundles, mirror credentials). The list is sorted and has no
+// duplicates.
 func (p *Platform) ReservedSecrets() []string {
-	var out []string
-	for _, s := range []string{p.Build.RegistrySecret} {
+	seen := map[string]bool{}
+	add := func(s string) {
 		if s != "" {
-			out = append(out, s)
+			seen[s] = true
 		}
 	}
-	return out
+	add(p.Build.RegistrySecret)
+	add(p.Controller.CosignSecret)
+	add(p.Controller.WebhookSecret)
+	add(p.Controller.GitSecret)
+	for _, s := range p.BuildEnvironment("").Secrets {
+		add(s)
+	}
+	for name := range p.Builders {
+		for _, s := range p.BuildEnvironment(name).Secrets {
+			add(s)
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 func joinEnvList(envs []Environment) string {

@@ -72,6 +72,21 @@ func TestAdmission(t *testing.T) {
 			openDev(p)
 			p.Bindings["prod-db"] = contract.BindingTarget{Type: "database", Secret: "prod-db-credentials", Environments: []contract.Environment{contract.EnvProd}}
 		}, [][]string{binding("database", "prod-db-credentials")}, 0, "spec.bindings[0].name"},
+		{"open catalogue refuses the builds' CA bundle Secret", func(p *contract.Platform) {
+			openDev(p)
+			p.Egress.CACertificates = &contract.CACertificates{Bundles: []contract.CABundle{{Secret: "corp-ca"}}}
+		}, [][]string{binding("ca", "corp-ca")}, 0, "spec.bindings[0].name"},
+		{"open catalogue refuses a builder's mirror credentials Secret", func(p *contract.Platform) {
+			openDev(p)
+			b := p.Builders["default"]
+			b.Egress = &contract.Egress{Mirrors: &contract.Mirrors{NpmRegistry: &contract.Mirror{URL: "https://npm.example.com/", CredentialsSecret: "npm-mirror-login"}}}
+			p.Builders["default"] = b
+		}, [][]string{binding("npm", "npm-mirror-login")}, 0, "spec.bindings[0].name"},
+		{"open catalogue refuses kpack's cosign signing Secret", func(p *contract.Platform) {
+			openDev(p)
+			p.Controller.CosignSecret = "goldenpath-cosign"
+		}, [][]string{binding("signing", "goldenpath-cosign")}, 0, "spec.bindings[0].name"},
+		{"open catalogue refuses the controller's GitOps credentials", openDev, [][]string{binding("git", "goldenpath-gitops")}, 0, "spec.bindings[0].name"},
 		{"host is the environment's domain itself", nil, [][]string{{seedIngress, "    host: dev.goldenpath.io\n"}}, 0, "spec.ingress.host"},
 		{"prod host in the dev domain", nil, [][]string{append(slices.Clone(inProd), "host: payments-api.goldenpath.io", "host: payments-api.dev.goldenpath.io")}, 0, "spec.ingress.host"},
 		{"prod host is the dev domain", nil, [][]string{append(slices.Clone(inProd), "host: payments-api.goldenpath.io", "host: dev.goldenpath.io")}, 0, "spec.ingress.host"},

@@ -33,6 +33,16 @@ type Platform struct {
 	// ArgoCD says where Argo CD runs.
 	ArgoCD ArgoCDConfig `json:"argocd,omitempty"`
 
+	// --- egress (issues 17 and 18; types and rules in platform_egress.go) ---
+
+	// Egress is how every build reaches its dependencies: the mirrors (Go proxy, npm registry, Maven repository, gem source, Python index), the CA bundles trusted in builds (and, when asked, in app images) and the HTTP proxy. A builder's own egress overrides it field by field.
+	Egress Egress `json:"egress,omitempty"`
+
+	// --- the in-cluster controller (issue 16; types, defaults and validation in platform_controller.go) ---
+
+	// Controller configures goldenpath's in-cluster controller: its install (rendered by goldenpath platform render when controller.image is set), kpack signing, the verify gate, webhooks, promotion.
+	Controller PlatformController `json:"controller,omitempty"`
+
 	origin Position
 	ix     *index
 }
@@ -111,6 +121,8 @@ type Builder struct {
 	Buildpacks []string `json:"buildpacks"`
 	// Order is the detection order: one group per language; the first group that detects builds.
 	Order []OrderGroup `json:"order"`
+	// Egress overrides the platform's egress for this builder, field by field (see platform_egress.go).
+	Egress *Egress `json:"egress,omitempty"`
 }
 
 // Stack is a CNB stack: the image apps build in and the image they run on.

@@ -61,6 +61,7 @@ func (p *Platform) SetDefaults() {
 	if b.FailedHistoryLimit == 0 {
 		b.FailedHistoryLimit = DefaultHistoryLimit
 	}
+	p.Controller.setDefaults(p)
 	for name, b := range p.Builders {
 		if b.Image == "" {
 			b.Image = b.Tag

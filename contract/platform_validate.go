@@ -151,6 +151,8 @@ func (p *Platform) Validate() Errors {
 			v.subdomain(bp.Child("secret"), t.Secret)
 		}
 	}
+	p.validateEgress(v)
+	p.Controller.validate(v, fieldPath("controller"))
 	v.errs.Sort()
 	return v.errs
 }

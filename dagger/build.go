@@ -111,6 +111,19 @@ func (m *Goldenpath) BuildpackBuild(
 	// +optional
 	// +default=-1
 	gid int,
+	// Platform whose egress applies (mirrors, proxy, CA launch flags): written to the creator's /platform.
+	// +optional
+	platform *dagger.File,
+	// The platform's builder the build network is taken for (per-builder overrides).
+	// +optional
+	// +default="default"
+	builderName string,
+	// CA bundles (PEM) trusted in the build, as bindings of type ca-certificates: the platform's caCertificates files.
+	// +optional
+	caBundle []*dagger.File,
+	// Build env of the request, NAME=VALUE (repeatable); the platform's build network wins on conflicts.
+	// +optional
+	env []string,
 ) (string, error) {
 	base := dag.Container().From(builder)
 	user := map[string]string{}
@@ -131,6 +144,10 @@ func (m *Goldenpath) BuildpackBuild(
 		WithDirectory("/workspace", source, dagger.ContainerWithDirectoryOpts{Owner: owner}).
 		WithExec([]string{"chmod", "0777", "/workspace"}). // after the copy, which gives the folder the source's mode
 		WithEnvVariable("CNB_PLATFORM_API", cnbPlatformAPI)
+	ctr, err := withEgress(ctx, ctr, owner, platform, builderName, caBundle, env)
+	if err != nil {
+		return "", err
+	}
 	// The creator drops to -uid/-gid itself (it must start as root to do so); without them it runs as the builder's user.
 	if uid < 0 && gid < 0 {
 		ctr = ctr.WithUser(owner)

@@ -74,7 +74,7 @@ func (m *Goldenpath) Ship(
 		return nil, err
 	}
 	gitops := filepath.Join(tmp, "gitops")
-	b := &daggerBuilder{m: m, source: source, image: image, builder: builder, runImage: runImage, insecureRegistry: insecureRegistry}
+	b := &daggerBuilder{m: m, source: source, image: image, builder: builder, runImage: runImage, insecureRegistry: insecureRegistry, platform: platform}
 	res, err := inDir(dir, func() (*build.Result, error) {
 		return build.Ship(ctx, build.Request{
 			Paths: []string{"."}, Publish: p.Registry, GitOpsDir: gitops,
@@ -102,10 +102,11 @@ type daggerBuilder struct {
 	source                   *dagger.Directory
 	image, builder, runImage string
 	insecureRegistry         []string
+	platform                 *dagger.File
 }
 
 func (b *daggerBuilder) Build(ctx context.Context, _ *build.Spec) (*build.Image, error) {
-	ref, err := b.m.BuildpackBuild(ctx, b.source, b.image, b.builder, b.runImage, b.insecureRegistry, "", nil, -1, -1)
+	ref, err := b.m.BuildpackBuild(ctx, b.source, b.image, b.builder, b.runImage, b.insecureRegistry, "", nil, -1, -1, b.platform, "default", nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("buildpack build: %w", err)
 	}

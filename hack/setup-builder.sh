@@ -10,6 +10,12 @@
 # Every step is keyed by its inputs (stamps under $GOLDENPATH_CACHE/stamps) and skipped when nothing changed; a stamp
 # is written only after its step succeeded, so an interrupted step is simply redone.
 # Needs hack/setup-docker.sh and hack/setup-registry.sh first (hack/setup.sh runs all three).
+#
+# The image names can be overridden, to make a second builder beside the default one (for example while developing
+# buildpacks, without moving the shared tags):
+#   GOLDENPATH_BUILD_IMAGE=buildpacks/build:bookworm GOLDENPATH_RUN_IMAGE=buildpacks/run:bookworm \
+#   GOLDENPATH_BUILDER=buildpacks/builder:bookworm bash hack/setup-builder.sh
+# Each is pushed to <registry>/<name>; stamps and the staged builder.toml are kept per builder name.
 set -euo pipefail
 # shellcheck source=hack/lib.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -23,9 +29,15 @@ export GOWORK=off GOFLAGS="-buildvcs=false -mod=readonly"
 REGISTRY=$(registry_addr)
 EXAMPLES=${GOLDENPATH_ROOT}/examples/builder
 ROOTFS_TAR=${GOLDENPATH_CACHE}/debian/${DEBIAN_SUITE}-minbase.tar
-STAGE=${GOLDENPATH_CACHE}/builder/stage
+BUILD_IMAGE=${GOLDENPATH_BUILD_IMAGE:-$BUILD_IMAGE}
+RUN_IMAGE=${GOLDENPATH_RUN_IMAGE:-$RUN_IMAGE}
+BUILDER_IMAGE=${GOLDENPATH_BUILDER:-$BUILDER_IMAGE}
+# Stamps and stage of the default builder keep their names; another builder gets its own (suffix from its name).
+SUFFIX=""
+[[ $BUILDER_IMAGE == "goldenpath/builder:${DEBIAN_SUITE}" ]] || SUFFIX=-$(printf '%s' "$BUILDER_IMAGE" | tr -c 'a-zA-Z0-9' '-')
+STAGE=${GOLDENPATH_CACHE}/builder/stage${SUFFIX}
 # Bump a recipe number when the way a step builds its output changes (its other inputs are hashed).
-RECIPE_ROOTFS=2 RECIPE_IMAGES=1 RECIPE_LIFECYCLE=2 RECIPE_PACK=1 RECIPE_BUILDER=1
+RECIPE_ROOTFS=2 RECIPE_IMAGES=1 RECIPE_LIFECYCLE=2 RECIPE_PACK=1 RECIPE_BUILDER=2
 
 # go_module_dir MODULE@VERSION: download the module (Go module proxy) and print its directory in the module cache.
 go_module_dir() {
@@ -71,12 +83,11 @@ EOF
 }
 
 # --- 2. build and run images --------------------------------------------------------------------------------------
-# stack_image KIND: docker build examples/builder/images/KIND into goldenpath/KIND:<suite>.
+# stack_image KIND REF: docker build examples/builder/images/KIND into REF.
 stack_image() {
-  local kind=$1 ref key
-  ref=goldenpath/${kind}:${DEBIAN_SUITE}
-  key=$(stamp_key "images-v${RECIPE_IMAGES}" "$(image_id "$BASE_IMAGE")" "$STACK_ID" "${EXAMPLES}/images/${kind}")
-  if ! image_fresh "${kind}-image" "$key" "$ref"; then
+  local kind=$1 ref=$2 key
+  key=$(stamp_key "images-v${RECIPE_IMAGES}" "$(image_id "$BASE_IMAGE")" "$STACK_ID" "${EXAMPLES}/images/${kind}" "$ref")
+  if ! image_fresh "${kind}-image${SUFFIX}" "$key" "$ref"; then
     log "docker build ${ref}"
     local old
     old=$(image_id "$ref")
@@ -84,7 +95,7 @@ stack_image() {
       --build-arg "BASE_IMAGE=${BASE_IMAGE}" --build-arg "STACK_ID=${STACK_ID}" --build-arg "BASE_ID=${ref}" \
       -t "$ref" "${EXAMPLES}/images/${kind}"
     remove_if_untagged "$old"
-    image_stamp "${kind}-image" "$key" "$ref"
+    image_stamp "${kind}-image${SUFFIX}" "$key" "$ref"
   fi
   log "${kind} image ${ref} = $(image_id "$ref")"
 }
@@ -149,21 +160,29 @@ pack_cli() {
 
 # --- 5. builder ---------------------------------------------------------------------------------------------------
 # Stage builder.toml, the buildpacks and the lifecycle tarball side by side: builder.toml names the lifecycle by the
-# relative uri "lifecycle.tgz" and the registry by the placeholder @REGISTRY@ (run image mirror).
+# relative uri "lifecycle.tgz", the registry by the placeholder @REGISTRY@ (run image mirror) and the images by
+# @BUILD_IMAGE@ and @RUN_IMAGE@. The buildpacks' shared helpers (examples/builder/lib/buildpack.sh) are copied into
+# each buildpack's bin/.
 stage_builder() {
+  local bp
   rm -rf "$STAGE"
   mkdir -p "$STAGE"
   cp -r "${EXAMPLES}/buildpacks" "$STAGE/"
+  for bp in "${STAGE}"/buildpacks/*/; do
+    cp "${EXAMPLES}/lib/buildpack.sh" "${bp}bin/buildpack.sh"
+  done
   cp "$LIFECYCLE_TGZ" "${STAGE}/lifecycle.tgz"
-  sed "s|@REGISTRY@|${REGISTRY}|g" "${EXAMPLES}/builder.toml" >"${STAGE}/builder.toml"
+  sed -e "s|@REGISTRY@|${REGISTRY}|g" -e "s|@BUILD_IMAGE@|${BUILD_IMAGE}|g" -e "s|@RUN_IMAGE@|${RUN_IMAGE}|g" \
+    "${EXAMPLES}/builder.toml" >"${STAGE}/builder.toml"
 }
 
 builder() {
   local api key
   api=$(daemon_api_pin)
   key=$(stamp_key "builder-v${RECIPE_BUILDER}" "$(image_id "$BUILD_IMAGE")" "$(image_id "$RUN_IMAGE")" \
-    "$LIFECYCLE_TGZ" "$PACK_VERSION" "$REGISTRY" "$api" "${EXAMPLES}/builder.toml" "${EXAMPLES}/buildpacks")
-  if image_fresh builder-image "$key" "$BUILDER_IMAGE" && [[ -f ${STAGE}/builder.toml ]]; then
+    "$LIFECYCLE_TGZ" "$PACK_VERSION" "$REGISTRY" "$api" "${EXAMPLES}/builder.toml" "${EXAMPLES}/buildpacks" \
+    "${EXAMPLES}/lib" "$BUILD_IMAGE" "$RUN_IMAGE")
+  if image_fresh "builder-image${SUFFIX}" "$key" "$BUILDER_IMAGE" && [[ -f ${STAGE}/builder.toml ]]; then
     log "builder ${BUILDER_IMAGE} up to date"
     return 0
   fi
@@ -178,7 +197,7 @@ builder() {
       DOCKER_BUILDKIT=1 logged builder-env "$DOCKER" build -t "$BUILDER_IMAGE" -
     remove_if_untagged "$plain"
   fi
-  image_stamp builder-image "$key" "$BUILDER_IMAGE"
+  image_stamp "builder-image${SUFFIX}" "$key" "$BUILDER_IMAGE"
   log "builder ${BUILDER_IMAGE} = $(image_id "$BUILDER_IMAGE")"
 }
 
@@ -209,8 +228,8 @@ push_images() {
 
 timed "builder: packages" apt_install debootstrap jq curl
 timed "builder: base image" base_image
-timed "builder: build image" stack_image build
-timed "builder: run image" stack_image run
+timed "builder: build image" stack_image build "$BUILD_IMAGE"
+timed "builder: run image" stack_image run "$RUN_IMAGE"
 timed "builder: push run and build images" push_images "$RUN_IMAGE" "$BUILD_IMAGE"
 timed "builder: lifecycle" lifecycle
 timed "builder: pack" pack_cli

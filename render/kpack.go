@@ -1,9 +1,7 @@
 package render
 
 import (
-	"maps"
 	"path"
-	"slices"
 
 	kpack "github.com/pivotal/kpack/pkg/apis/build/v1alpha2"
 	kpackcore "github.com/pivotal/kpack/pkg/apis/core/v1alpha1"
@@ -27,10 +25,7 @@ func (a *app) kpackImage() *kpack.Image {
 	if revision == "" {
 		revision = s.Source.Git.Branch
 	}
-	var env []corev1.EnvVar
-	for _, k := range slices.Sorted(maps.Keys(s.Build.Env)) {
-		env = append(env, corev1.EnvVar{Name: k, Value: s.Build.Env[k]})
-	}
+	env, services := kpackBuildEnv(a.p, s.Build.Builder, s.Build.Env)
 	img := &kpack.Image{
 		TypeMeta:   metav1.TypeMeta{APIVersion: kpackAPIVersion, Kind: kpack.ImageKind},
 		ObjectMeta: a.objectMeta(a.r.Application, "build"),
@@ -47,8 +42,8 @@ func (a *app) kpackImage() *kpack.Image {
 			FailedBuildHistoryLimit:  ptr(b.FailedHistoryLimit),
 		},
 	}
-	if len(env) > 0 || len(b.NodeSelector) > 0 || len(b.Tolerations) > 0 || b.Affinity != nil {
-		img.Spec.Build = &kpack.ImageBuild{Env: env, NodeSelector: b.NodeSelector, Tolerations: b.Tolerations, Affinity: b.Affinity}
+	if len(env) > 0 || len(services) > 0 || len(b.NodeSelector) > 0 || len(b.Tolerations) > 0 || b.Affinity != nil {
+		img.Spec.Build = &kpack.ImageBuild{Env: env, Services: services, NodeSelector: b.NodeSelector, Tolerations: b.Tolerations, Affinity: b.Affinity}
 	}
 	return img
 }

@@ -90,6 +90,7 @@ var kindOrder = map[string]int{
 	"ClusterLifecycle": 10, "ClusterStore": 11, "ClusterStack": 12, "ClusterBuilder": 13, "Image": 14,
 	"Deployment": 20, "Service": 21, "Ingress": 22, "ServiceBinding": 23,
 	"PrometheusRule": 30, "AppProject": 40, "Application": 41, "Kustomization": 50,
+	"ClusterRole": 3, "ClusterRoleBinding": 4, "Role": 5, "RoleBinding": 6, "ConfigMap": 7,
 }
 
 // Sort orders objects by path, then kind order, namespace and name.

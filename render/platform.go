@@ -27,6 +27,9 @@ func Platform(p *contract.Platform) ([]Object, error) {
 		}
 	}
 	namespaces := []string{p.Build.Namespace}
+	if p.Controller.Image != "" {
+		namespaces = append(namespaces, p.Controller.Namespace)
+	}
 	for _, env := range p.EnvironmentNames() {
 		namespaces = append(namespaces, p.Environments[contract.Environment(env)].Namespace)
 	}
@@ -45,67 +48,37 @@ func Platform(p *contract.Platform) ([]Object, error) {
 			pathed{path.Join("platform", "namespaces", ns+".yaml"), &corev1.ServiceAccount{
 				TypeMeta:         metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
 				ObjectMeta:       metav1.ObjectMeta{Name: p.Build.ServiceAccount, Namespace: ns, Labels: labels},
-				Secrets:          []corev1.ObjectReference{{Name: p.Build.RegistrySecret}},
+				Secrets:          buildSecrets(p),
 				ImagePullSecrets: []corev1.LocalObjectReference{{Name: p.Build.RegistrySecret}},
 			}},
 		)
 	}
-	var objs []Object
-	for _, t := range typed {
-		o, err := toObject(t.path, t.typed)
-		if err != nil {
-			return nil, err
-		}
-		objs = append(objs, o)
+	objs, err := toObjects(typed)
+	if err != nil {
+		return nil, err
 	}
 	for _, env := range p.EnvironmentNames() {
 		e := contract.Environment(env)
 		objs = append(objs, appProject(p, e, p.Environments[e]))
 	}
 	objs = append(objs, prometheusRule(p))
+	ctl, err := ControllerObjects(p)
+	if err != nil {
+		return nil, err
+	}
+	objs = append(objs, ctl...)
 	Sort(objs)
 	return objs, nil
 }
 
-// prometheusRule renders the build alerts. The expressions read kpack's
-// Ready conditions as kube-state-metrics exports them with its
-// custom-resource-state configuration for kpack (see the README).
-func prometheusRule(p *contract.Platform) Object {
-	alert := func(name, expr, forDur, summary string) map[string]any {
-		return map[string]any{
-			"alert":  name,
-			"expr":   expr,
-			"for":    forDur,
-			"labels": map[string]any{"severity": "warning", "team": "platform"},
-			"annotations": map[string]any{
-				"summary":     summary,
-				"description": summary + " Run `kubectl describe` on it; `goldenpath` build logs name the failing phase.",
-			},
-		}
+// buildSecrets are the Secrets a build service account lists: the
+// registry's, and the cosign key kpack signs every build with when the
+// platform names one (kpack signs with each listed Secret holding a
+// cosign.key).
+func buildSecrets(p *contract.Platform) []corev1.ObjectReference {
+	out := []corev1.ObjectReference{{Name: p.Build.RegistrySecret}}
+	if p.Controller.CosignSecret != "" {
+		out = append(out, corev1.ObjectReference{Name: p.Controller.CosignSecret})
 	}
-	return Object{
-		Path: path.Join("platform", "monitoring", "prometheusrule.yaml"),
-		Value: map[string]any{
-			"apiVersion": "monitoring.coreos.com/v1",
-			"kind":       "PrometheusRule",
-			"metadata": map[string]any{
-				"name":      "goldenpath-builds",
-				"namespace": p.Build.Namespace,
-				"labels":    stringMap(map[string]string{"app.kubernetes.io/managed-by": ManagedBy, "app.kubernetes.io/part-of": p.Name}),
-			},
-			"spec": map[string]any{
-				"groups": []any{map[string]any{
-					"name": "goldenpath.builds",
-					"rules": []any{
-						alert("GoldenpathBuildFailed",
-							`max by (customresource_group, namespace, name) (kube_customresource_kpack_image_ready{status="False"}) == 1`,
-							"5m", "kpack Image {{ $labels.namespace }}/{{ $labels.name }} has failed to build for 5 minutes."),
-						alert("GoldenpathBuilderNotReady",
-							`max by (name) (kube_customresource_kpack_clusterbuilder_ready{status!="True"}) == 1`,
-							"10m", "kpack ClusterBuilder {{ $labels.name }} has not been ready for 10 minutes."),
-					},
-				}},
-			},
-		},
-	}
+	return out
 }

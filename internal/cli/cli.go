@@ -142,6 +142,9 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 		newPlanCommand(streams),
 		newE2ECommand(streams),
 		newPromoteCommand(streams),
+		newControllerCommand(streams),
+		newStatusCommand(streams),
+		newLogsCommand(streams),
 		newVersionCommand(streams),
 	)
 	for _, c := range allCommands(root) {

@@ -39,7 +39,7 @@ var uses = []struct {
 	{"validate", 400, true}, // goldenpath.ValidatePaths + output.Report
 	{"render", 400, true},   // goldenpath.Render + WriteTree
 	{"direct", 400, true},   // contract + render, no facade
-	{"cluster", 410, false}, // goldenpath/cluster.Promote
+	{"cluster", 700, false}, // goldenpath/cluster.Promote (the package holds Status and Logs too: controller-runtime)
 	{"fleet", 590, false},   // goldenpath/fleet.Plan + Rebase
 	{"supplychain", 1050, false},
 	{"build", 1420, false}, // goldenpath/build.Ship: pack, Docker, cosign

@@ -112,3 +112,27 @@ func Get(t testing.TB, url string, within time.Duration) string {
 	t.Fatalf("%s did not answer within %s: %v", url, within, last)
 	return ""
 }
+
+// Git runs git in dir with a fixed identity and no terminal prompt, failing
+// the test on error, and returns its trimmed output.
+func Git(t testing.TB, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=goldenpath-test", "GIT_AUTHOR_EMAIL=test@goldenpath.invalid",
+		"GIT_COMMITTER_NAME=goldenpath-test", "GIT_COMMITTER_EMAIL=test@goldenpath.invalid", "GIT_TERMINAL_PROMPT=0")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Cache is the setup scripts' cache folder: $GOLDENPATH_CACHE, default
+// /var/cache/goldenpath.
+func Cache() string {
+	if c := os.Getenv("GOLDENPATH_CACHE"); c != "" {
+		return c
+	}
+	return "/var/cache/goldenpath"
+}

@@ -104,6 +104,7 @@ func (b *DockerfileBuilder) Build(ctx context.Context, spec *Spec) (*Result, err
 	for _, k := range keys {
 		args = append(args, "--build-arg", k+"="+df.Args[k])
 	}
+	args = append(args, proxyBuildArgs(spec.Platform, spec.Request.Spec.Build.Builder)...)
 	args = append(args, contextDir)
 	fmt.Fprintf(out, "goldenpath: %s %v\n", b.docker, args)
 	cmd := exec.CommandContext(ctx, b.docker, args...)

@@ -112,17 +112,22 @@ func (b *PackBuilder) Build(ctx context.Context, spec *Spec) (*Result, error) {
 	if b.reg.PlainHTTP(tag.RegistryStr()) {
 		insecure = append(insecure, tag.RegistryStr())
 	}
+	settings, err := newEgress(spec.Platform, spec.Request.Spec.Build.Builder, spec.Request.Spec.Build.Env)
+	if err != nil {
+		return fail(PhaseSetup, err, "")
+	}
+	defer settings.Close()
 	fmt.Fprintf(out, "goldenpath: building %s from %s with builder %s\n", tag, dir, bld.Image)
 	err = c.Build(ctx, client.BuildOptions{
 		Image:              tag.String(),
 		Builder:            bld.Image,
 		AppPath:            dir, // resolved inside the source folder (Source)
-		Env:                spec.Request.Spec.Build.Env,
+		Env:                settings.Env,
 		Publish:            spec.Publish,
 		PullPolicy:         image.PullNever,
 		TrustBuilder:       func(string) bool { return b.opts.trust },
 		DockerHost:         b.opts.dockerHost,
-		ContainerConfig:    client.ContainerConfig{Network: buildNetwork(b.opts.network, spec)},
+		ContainerConfig:    client.ContainerConfig{Network: buildNetwork(b.opts.network, spec), Volumes: settings.Volumes},
 		InsecureRegistries: insecure,
 		// -1: build and run as the builder's user (CNB_USER_ID), as the
 		// pack CLI does unless --uid/--gid are given; 0 would make pack

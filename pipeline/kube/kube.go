@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 )
 
 // FieldManager is the server-side apply field manager of what goldenpath
@@ -23,6 +24,26 @@ var (
 	clusterStackResource = schema.GroupVersionResource{Group: "kpack.io", Version: "v1alpha2", Resource: "clusterstacks"}
 	imageResource        = schema.GroupVersionResource{Group: "kpack.io", Version: "v1alpha2", Resource: "images"}
 )
+
+// KubeConfig loads a client configuration: the kubeconfig file when path
+// is not empty, else the in-cluster service account when running in a pod,
+// else $KUBECONFIG or ~/.kube/config (what kubectl uses).
+func KubeConfig(path string) (*rest.Config, error) {
+	if path == "" {
+		if cfg, err := rest.InClusterConfig(); err == nil {
+			return cfg, nil
+		}
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if path != "" {
+		rules.ExplicitPath = path
+	}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	return cfg, nil
+}
 
 // KubeClusterStacks reads and applies ClusterStacks through the Kubernetes
 // API.
