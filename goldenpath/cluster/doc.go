@@ -1,7 +1,13 @@
-// Package cluster is the facade of what goldenpath reads from, and does
-// with, the cluster kpack builds in: Promote pins each app's GitOps folder
-// to the image kpack last built for it. The cluster is a *rest.Config the
-// caller builds (the goldenpath CLI does, from a kubeconfig or a pod's
-// service account); the configuration is goldenpath.Option. The printer is
-// PromoteOutput. Per-app status read from the cluster belongs here too.
+// Package cluster reads the golden path's state from the cluster kpack
+// builds in, and acts on it: per application, what kpack last built (and
+// why, and whether it failed, where and with which message), whether it
+// was signed and pinned, what runs, and whether it runs on the newest run
+// image (Status); a build's logs step by step (Logs); and Promote, which
+// pins each app's GitOps folder to the image kpack last built for it. The
+// CLI's `goldenpath status`, `logs` and `promote` print them (StatusOutput,
+// PromoteOutput); a status page can serve the same data.
+//
+// The cluster is a *rest.Config the caller builds (KubeConfig makes one
+// from a kubeconfig file, a pod's service account or $KUBECONFIG); the
+// configuration of Promote is goldenpath.Option.
 package cluster

@@ -1,9 +1,3 @@
-// Package cluster reads the golden path's state from the cluster: per
-// application, what kpack last built (and why, and whether it failed, where
-// and with which message), whether it was signed and pinned, what runs, and
-// whether it runs on the newest run image (Status); and a build's logs step
-// by step (Logs). The CLI's `goldenpath status` and `goldenpath logs` print
-// them; a status page can serve the same data.
 package cluster
 
 import (
