@@ -331,11 +331,11 @@ func (k *kube) run(ctx context.Context, stdin []byte, args ...string) (string, e
 
 // apply applies objects server-side.
 func (k *kube) apply(ctx context.Context, objs []render.Object) error {
-	stream, err := render.Stream(objs)
-	if err != nil {
+	var stream bytes.Buffer
+	if err := render.Stream(&stream, objs); err != nil {
 		return err
 	}
-	_, err = k.run(ctx, stream, "apply", "--server-side", "--field-manager=goldenpath-dagger-e2e", "-f", "-")
+	_, err := k.run(ctx, stream.Bytes(), "apply", "--server-side", "--field-manager=goldenpath-dagger-e2e", "-f", "-")
 	return err
 }
 

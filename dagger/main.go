@@ -70,8 +70,9 @@ func (m *Goldenpath) Validate(
 	return out.String(), nil
 }
 
-// Render renders the contracts under contracts into the GitOps tree (what `goldenpath render --out` writes):
-// <environment>/<application>/ per application and argocd/<environment>/<application>.yaml.
+// Render renders the contracts under contracts into the GitOps tree (what `goldenpath render --out` writes into an
+// empty folder): <environment>/<application>/ per application, argocd/<environment>/<application>.yaml, the
+// environments' roots and goldenpath's index (.goldenpath/).
 func (m *Goldenpath) Render(
 	ctx context.Context,
 	// Folder of contracts (*.yaml/*.yml, searched recursively).
@@ -87,7 +88,12 @@ func (m *Goldenpath) Render(
 	if err != nil {
 		return nil, err
 	}
-	files, err := render.Tree(objs)
+	popt, err := platformOption(ctx, platform)
+	if err != nil {
+		return nil, err
+	}
+	// The files render --out writes into an empty folder, goldenpath's index included.
+	files, err := goldenpath.TreeFiles(objs, popt)
 	if err != nil {
 		return nil, err
 	}
@@ -110,12 +116,27 @@ func (m *Goldenpath) RenderStream(
 	// +optional
 	image []string,
 ) (string, error) {
-	objs, err := m.render(ctx, contracts, platform, image)
+	popt, err := platformOption(ctx, platform)
 	if err != nil {
 		return "", err
 	}
-	data, err := render.Stream(objs)
-	return string(data), err
+	dir, err := exportDir(ctx, contracts)
+	if err != nil {
+		return "", err
+	}
+	pins, err := goldenpath.ImagePins(image)
+	if err != nil {
+		return "", err
+	}
+	// The CLI's stream: request by request in file order, then the roots.
+	var out strings.Builder
+	_, err = inDir(dir, func() (struct{}, error) {
+		return struct{}{}, goldenpath.RenderStream(ctx, []string{"."}, &out, popt, goldenpath.WithImages(pins))
+	})
+	if err != nil {
+		return "", renderError(err)
+	}
+	return out.String(), nil
 }
 
 // Schema returns the JSON Schema (draft-07) of a document kind (what `goldenpath schema` prints).
@@ -150,16 +171,21 @@ func (m *Goldenpath) render(ctx context.Context, contracts *dagger.Directory, pl
 		return goldenpath.Render(ctx, []string{"."}, popt, goldenpath.WithImages(pins))
 	})
 	if err != nil {
-		if errs, ok := err.(contract.Errors); ok {
-			var b strings.Builder
-			for _, e := range errs {
-				fmt.Fprintln(&b, e.Error())
-			}
-			return nil, fmt.Errorf("%s%s; nothing was rendered", b.String(), output.Count(len(errs), "problem"))
-		}
-		return nil, err
+		return nil, renderError(err)
 	}
 	return objs, nil
+}
+
+// renderError lists contract problems as the CLI prints them.
+func renderError(err error) error {
+	if errs, ok := err.(contract.Errors); ok {
+		var b strings.Builder
+		for _, e := range errs {
+			fmt.Fprintln(&b, e.Error())
+		}
+		return fmt.Errorf("%s%s; nothing was rendered", b.String(), output.Count(len(errs), "problem"))
+	}
+	return err
 }
 
 // platformOption loads the platform file, or the embedded default platform when there is none.

@@ -23,6 +23,7 @@ type options struct {
 	platform    *contract.Platform
 	concurrency int
 	images      map[string]string
+	tree        treeOptions // see tree.go
 }
 
 // makeOptions applies opts over the documented defaults: the embedded
@@ -32,7 +33,8 @@ func makeOptions(opts []Option) (*options, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &options{platform: s.PlatformOrDefault(), concurrency: s.FileConcurrency(), images: s.Images}, nil
+	return &options{platform: s.PlatformOrDefault(), concurrency: s.FileConcurrency(), images: s.Images,
+		tree: treeOptions{adopt: s.Tree.Adopt, unpin: s.Tree.Unpin, hook: s.Tree.Hook}}, nil
 }
 
 // WithPlatform sets the platform requests are checked, rendered, built and

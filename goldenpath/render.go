@@ -1,16 +1,10 @@
 package goldenpath
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"slices"
-	"sort"
-	"strings"
-	"sync"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/render"
@@ -19,19 +13,70 @@ import (
 
 // Render loads the requests under paths and renders each against the
 // platform: kpack Image, Deployment, Service, Ingress, bindings,
-// kustomization.yaml and Argo CD Application. The objects come back sorted,
-// ready for render.Stream or WriteTree. Nothing is rendered when any
-// request has a problem.
+// kustomization.yaml and Argo CD Application, and each environment's root
+// (render.Root). The objects come back sorted, ready for render.Stream or
+// WriteTree. Nothing is rendered when any request has a problem. It holds
+// every object in memory: RenderStream and RenderTree do not.
 func Render(ctx context.Context, paths []string, opts ...Option) ([]render.Object, error) {
 	o, err := makeOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	reqs, err := o.loadRequests(ctx, paths)
+	var all []render.Object
+	ids, err := o.renderEach(ctx, paths, true, o.explicitImage, func(r rendered) error {
+		all = append(all, r.objs...)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	return o.renderAdmitted(reqs)
+	roots, err := o.roots(ids)
+	if err != nil {
+		return nil, err
+	}
+	all = append(all, roots...)
+	render.Sort(all)
+	return all, nil
+}
+
+// RenderStream renders the requests under paths as one YAML stream to w
+// (what `goldenpath render` prints), request by request in file order,
+// then each environment's root: memory does not grow with the objects
+// rendered. Nothing is written when any request has a problem.
+func RenderStream(ctx context.Context, paths []string, w io.Writer, opts ...Option) error {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return err
+	}
+	s := render.NewStreamWriter(w)
+	ids, err := o.renderEach(ctx, paths, true, o.explicitImage, func(r rendered) error { return s.Write(r.objs...) })
+	if err != nil {
+		return err
+	}
+	roots, err := o.roots(ids)
+	if err != nil {
+		return err
+	}
+	return s.Write(roots...)
+}
+
+// roots renders the root of each environment the requests are in.
+func (o *options) roots(ids []requestID) ([]render.Object, error) {
+	envs := map[contract.Environment][]string{}
+	for _, id := range ids {
+		envs[id.env] = append(envs[id.env], id.app)
+	}
+	var out []render.Object
+	for _, env := range contract.Environments {
+		if apps, ok := envs[env]; ok {
+			objs, err := render.Root(o.platform, env, apps)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, objs...)
+		}
+	}
+	return out, nil
 }
 
 // RenderRequests renders requests already loaded (see Render).
@@ -111,161 +156,3 @@ func RenderPlatform(opts ...Option) ([]render.Object, error) {
 	}
 	return render.Platform(o.platform)
 }
-
-// WriteTree writes objects as a GitOps tree under dir: one file per object
-// path, folders created as needed. Nothing is ever half-written: when dir
-// does not exist yet, the whole tree is written next to it and renamed into
-// place at the end; otherwise each changed file is written to a temporary
-// file and renamed over the old one. Files whose content is unchanged are
-// not touched (their modification time stays), and files of dir that the
-// tree does not name are left alone. It returns the paths of the tree,
-// sorted.
-func WriteTree(dir string, objs []render.Object) ([]string, error) {
-	files, err := render.Tree(objs)
-	if err != nil {
-		return nil, err
-	}
-	paths := sortedFileNames(files)
-	for _, p := range paths {
-		if filepath.IsAbs(p) || strings.Contains(p, "..") {
-			return nil, fmt.Errorf("refusing to write %q outside %s", p, dir)
-		}
-	}
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		return paths, writeNewTree(dir, paths, files)
-	}
-	w := &treeWriter{made: map[string]bool{}}
-	errs := make([]error, len(paths))
-	parallel(len(paths), writers, func(i int) {
-		errs[i] = w.update(filepath.Join(dir, filepath.FromSlash(paths[i])), files[paths[i]])
-	})
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return paths, nil
-}
-
-// writeNewTree writes a tree that does not exist yet into a sibling
-// folder, then renames it into place: the tree appears whole or not at all.
-func writeNewTree(dir string, paths []string, files map[string][]byte) error {
-	parent := filepath.Dir(filepath.Clean(dir))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	w := &treeWriter{made: map[string]bool{}}
-	errs := make([]error, len(paths))
-	parallel(len(paths), writers, func(i int) {
-		path := filepath.Join(tmp, filepath.FromSlash(paths[i]))
-		if errs[i] = w.mkdir(filepath.Dir(path)); errs[i] == nil {
-			errs[i] = os.WriteFile(path, files[paths[i]], 0o644)
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	return nil
-}
-
-// treeWriter remembers the folders it made, to spare repeated MkdirAll calls.
-type treeWriter struct {
-	mu   sync.Mutex
-	made map[string]bool
-}
-
-func (w *treeWriter) mkdir(dir string) error {
-	w.mu.Lock()
-	done := w.made[dir]
-	w.mu.Unlock()
-	if done {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	w.mu.Lock()
-	w.made[dir] = true
-	w.mu.Unlock()
-	return nil
-}
-
-// update replaces path with data unless it already holds exactly that.
-func (w *treeWriter) update(path string, data []byte) error {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return nil
-	}
-	if err := w.mkdir(filepath.Dir(path)); err != nil {
-		return err
-	}
-	return writeFileAtomic(path, data)
-}
-
-// writeFileAtomic writes data to a temporary file next to path and renames
-// it over path. The folder must exist.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// BackstageTemplate renders the Backstage software template "Deploy
-// Application" and its skeleton from the contract's JSON Schema, and
-// writes them under dir when dir is not empty. It returns the files by
-// path.
-func BackstageTemplate(dir string, opts render.BackstageOptions) (map[string][]byte, error) {
-	schema, err := contract.Schema(contract.KindAppDeploymentRequest)
-	if err != nil {
-		return nil, err
-	}
-	files, err := render.BackstageTemplate(schema, opts)
-	if err != nil || dir == "" {
-		return files, err
-	}
-	w := &treeWriter{made: map[string]bool{}}
-	for _, p := range sortedFileNames(files) {
-		if err := w.update(filepath.Join(dir, filepath.FromSlash(p)), files[p]); err != nil {
-			return nil, err
-		}
-	}
-	return files, nil
-}
-
-func sortedFileNames(files map[string][]byte) []string {
-	names := make([]string, 0, len(files))
-	for p := range files {
-		names = append(names, p)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// writers is how many files WriteTree writes at once. Writing is bound by
-// the file system's per-folder locks: more writers than this only add
-// kernel time (measured on ext4: 8 writers took 3x the system time of 2).
-const writers = 1

@@ -275,8 +275,8 @@ func expandPaths(ctx context.Context, paths []string) ([]input, []SkippedFile, e
 				return err
 			}
 			if d.IsDir() {
-				if path != p && strings.HasPrefix(d.Name(), ".") {
-					return filepath.SkipDir
+				if path != p && (strings.HasPrefix(d.Name(), ".") || IsTree(path)) {
+					return filepath.SkipDir // hidden folders such as .git, and rendered trees (IsTree)
 				}
 				return nil
 			}

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"sort"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -110,23 +111,42 @@ func Sort(objs []Object) {
 	})
 }
 
-// Stream encodes objects as one YAML stream, separated by ---, each headed
-// by a comment with its path in the GitOps tree.
-func Stream(objs []Object) ([]byte, error) {
-	var buf bytes.Buffer
-	for i, o := range objs {
+// StreamWriter writes objects to an io.Writer as one YAML stream, separated
+// by ---, each headed by a comment with its path in the GitOps tree. It
+// encodes one object at a time and keeps nothing, so a stream of any
+// length takes the memory of its largest object.
+type StreamWriter struct {
+	w io.Writer
+	n int
+}
+
+// NewStreamWriter returns a StreamWriter writing to w.
+func NewStreamWriter(w io.Writer) *StreamWriter { return &StreamWriter{w: w} }
+
+// Write appends objects to the stream.
+func (s *StreamWriter) Write(objs ...Object) error {
+	for _, o := range objs {
 		data, err := o.YAML()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if i > 0 {
-			buf.WriteString("---\n")
+		head := "# " + o.Path + "\n"
+		if s.n > 0 {
+			head = "---\n" + head
 		}
-		fmt.Fprintf(&buf, "# %s\n", o.Path)
-		buf.Write(data)
+		if _, err := io.WriteString(s.w, head); err != nil {
+			return err
+		}
+		if _, err := s.w.Write(data); err != nil {
+			return err
+		}
+		s.n++
 	}
-	return buf.Bytes(), nil
+	return nil
 }
+
+// Stream writes objects to w as one YAML stream (see StreamWriter).
+func Stream(w io.Writer, objs []Object) error { return NewStreamWriter(w).Write(objs...) }
 
 // Tree lays objects out as files: each path's objects, in order, as one
 // YAML stream. The result maps slash-separated relative paths to content.

@@ -61,6 +61,7 @@ func Platform(p *contract.Platform) ([]Object, error) {
 		e := contract.Environment(env)
 		objs = append(objs, appProject(p, e, p.Environments[e]))
 	}
+	objs = append(objs, rootProject(p))
 	objs = append(objs, prometheusRule(p))
 	ctl, err := ControllerObjects(p)
 	if err != nil {

@@ -57,7 +57,7 @@ func renderCase(t testing.TB, contractFile, platformFile string, opts render.App
 func TestGolden(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := render.Stream(renderCase(t, tc.contract, tc.platform, render.AppOptions{}))
+			out, err := streamBytes(renderCase(t, tc.contract, tc.platform, render.AppOptions{}))
 			require.NoError(t, err)
 			golden.Assert(t, filepath.Join("testdata", "golden", tc.name+".yaml"), out)
 		})
@@ -70,7 +70,7 @@ func TestGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			objs, err := render.Platform(platform(t, pf))
 			require.NoError(t, err)
-			out, err := render.Stream(objs)
+			out, err := streamBytes(objs)
 			require.NoError(t, err)
 			golden.Assert(t, filepath.Join("testdata", "golden", name+".yaml"), out)
 		})
@@ -81,10 +81,10 @@ func TestGolden(t *testing.T) {
 // on every range, so any map-order leak shows up as a difference.
 func TestDeterministic(t *testing.T) {
 	for _, tc := range cases {
-		first, err := render.Stream(renderCase(t, tc.contract, tc.platform, render.AppOptions{}))
+		first, err := streamBytes(renderCase(t, tc.contract, tc.platform, render.AppOptions{}))
 		require.NoError(t, err)
 		for range 20 {
-			again, err := render.Stream(renderCase(t, tc.contract, tc.platform, render.AppOptions{}))
+			again, err := streamBytes(renderCase(t, tc.contract, tc.platform, render.AppOptions{}))
 			require.NoError(t, err)
 			require.Equal(t, string(first), string(again), tc.name)
 		}
@@ -92,8 +92,8 @@ func TestDeterministic(t *testing.T) {
 	for range 20 {
 		a, _ := render.Platform(platform(t, "testdata/platform.yaml"))
 		b, _ := render.Platform(platform(t, "testdata/platform.yaml"))
-		sa, _ := render.Stream(a)
-		sb, _ := render.Stream(b)
+		sa, _ := streamBytes(a)
+		sb, _ := streamBytes(b)
 		require.Equal(t, string(sa), string(sb))
 	}
 }

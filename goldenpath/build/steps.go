@@ -152,6 +152,10 @@ func (s *step) pin() error {
 	if err != nil {
 		return err
 	}
-	s.res.Written, err = goldenpath.WriteTree(s.req.GitOpsDir, objs)
-	return err
+	rep, err := goldenpath.UpdateTree(s.req.GitOpsDir, objs, goldenpath.WithPlatform(&p))
+	if err != nil {
+		return err
+	}
+	s.res.Written = rep.Written
+	return nil
 }

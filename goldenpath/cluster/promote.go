@@ -125,7 +125,7 @@ func Promote(ctx context.Context, req PromoteRequest, opts ...goldenpath.Option)
 		all = append(all, objs...)
 	}
 	render.Sort(all)
-	if _, err := goldenpath.WriteTree(req.Out, all); err != nil {
+	if _, err := goldenpath.UpdateTree(req.Out, all, goldenpath.WithPlatform(platform)); err != nil {
 		return nil, err
 	}
 	for i := range out {

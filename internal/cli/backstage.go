@@ -14,6 +14,7 @@ import (
 func newBackstageCommand(streams Streams) *cobra.Command {
 	var (
 		out  string
+		tf   treeFlags
 		opts render.BackstageOptions
 	)
 	c := &cobra.Command{
@@ -27,7 +28,7 @@ DIR/template.yaml in your Backstage catalogue.`,
 			if out == "" {
 				return usageErrorf("--out is required")
 			}
-			files, err := goldenpath.BackstageTemplate(out, opts)
+			files, err := goldenpath.BackstageTemplate(out, opts, tf.options()...)
 			if err != nil {
 				return err
 			}
@@ -37,7 +38,8 @@ DIR/template.yaml in your Backstage catalogue.`,
 			return nil
 		},
 	}
-	c.Flags().StringVar(&out, "out", "", "folder to write template.yaml and skeleton/ to")
+	c.Flags().StringVar(&out, "out", "", "folder to write template.yaml and skeleton/ to (a goldenpath tree: files the template no longer has are removed)")
+	tf.add(c)
 	c.Flags().StringVar(&opts.Owner, "owner", "", "owner of the template in the catalogue (default group:platform-team)")
 	c.Flags().StringVar(&opts.ContractsPath, "contracts-path", "", "folder of the contracts repository the pull request writes to (default contracts)")
 	return c

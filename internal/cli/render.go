@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -28,22 +30,96 @@ func (f *platformFlag) option() (goldenpath.Option, error) {
 	return goldenpath.WithPlatform(p), nil
 }
 
-// emit prints objects as a YAML stream, or writes them as a tree under out.
-func emit(streams Streams, out string, objs []render.Object) error {
-	if out == "" {
-		data, err := render.Stream(objs)
-		if err != nil {
-			return err
-		}
-		_, err = streams.Out.Write(data)
-		return err
+// printTree reports a tree write: each file written, removed, overwritten,
+// adopted or kept, each pin dropped, then a summary line.
+func printTree(w io.Writer, rep *goldenpath.TreeReport) {
+	dir := strings.TrimSuffix(rep.Dir, "/")
+	for _, f := range rep.Written {
+		fmt.Fprintf(w, "wrote %s/%s\n", dir, f)
 	}
-	files, err := goldenpath.WriteTree(out, objs)
+	for _, f := range rep.Removed {
+		fmt.Fprintf(w, "removed %s/%s\n", dir, f)
+	}
+	for _, f := range rep.Overwritten {
+		fmt.Fprintf(w, "overwrote %s/%s: it was changed by hand since goldenpath wrote it (git has the edit)\n", dir, f)
+	}
+	for _, f := range rep.Adopted {
+		fmt.Fprintf(w, "adopted %s/%s: goldenpath did not write it; it is goldenpath's now\n", dir, f)
+	}
+	for _, k := range rep.Kept {
+		fmt.Fprintf(w, "kept %s/%s: %s\n", dir, k.Path, k.Reason)
+	}
+	for _, p := range rep.PinsDropped {
+		fmt.Fprintf(w, "unpinned %s (was %s): %s\n", p.Application, p.Image, p.Reason)
+	}
+	if rep.Recovered {
+		fmt.Fprintf(w, "%s: cleaned up after an interrupted run\n", dir)
+	}
+	pins := ""
+	if rep.PinsKept > 0 {
+		pins = fmt.Sprintf(", %s kept", plural(rep.PinsKept, "pin"))
+	}
+	fmt.Fprintf(w, "%s: %s (%d written, %d removed, %d unchanged%s)\n", dir, plural(rep.Files, "file"), len(rep.Written), len(rep.Removed), rep.Unchanged, pins)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// checkOut refuses an output folder that is, or holds, one of the inputs:
+// the tree would write over the contracts. An output folder inside an
+// input folder is fine: walking folders for contracts skips trees.
+func checkOut(out string, inputs []string) error {
+	o, err := resolvePath(out)
 	if err != nil {
 		return err
 	}
-	for _, f := range files {
-		fmt.Fprintf(streams.Err, "wrote %s/%s\n", strings.TrimSuffix(out, "/"), f)
+	for _, in := range inputs {
+		i, err := resolvePath(in)
+		if err != nil {
+			continue // the render reports it
+		}
+		if rel, err := filepath.Rel(o, i); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return usageErrorf("--out %s holds the input %s: the tree would be written over the contracts; give a folder outside them", out, in)
+		}
+	}
+	return nil
+}
+
+// resolvePath is the absolute path with links resolved, as far as the path
+// exists.
+func resolvePath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	rest := ""
+	for {
+		if r, err := filepath.EvalSymlinks(abs); err == nil {
+			return filepath.Join(r, rest), nil
+		}
+		parent := filepath.Dir(abs)
+		if parent == abs {
+			return filepath.Join(abs, rest), nil
+		}
+		rest = filepath.Join(filepath.Base(abs), rest)
+		abs = parent
+	}
+}
+
+// treeFlags are the flags of commands that write a GitOps tree.
+type treeFlags struct{ adopt bool }
+
+func (f *treeFlags) add(c *cobra.Command) {
+	c.Flags().BoolVar(&f.adopt, "adopt", false, "take over a --out folder that is not a goldenpath tree, and files at rendered paths goldenpath did not write (other files are left alone)")
+}
+
+func (f *treeFlags) options() []goldenpath.Option {
+	if f.adopt {
+		return []goldenpath.Option{goldenpath.WithAdopt()}
 	}
 	return nil
 }
@@ -62,8 +138,10 @@ func problems(streams Streams, err error) error {
 func newRenderCommand(streams Streams) *cobra.Command {
 	var (
 		pf     platformFlag
+		tf     treeFlags
 		out    string
 		images []string
+		unpin  bool
 	)
 	c := &cobra.Command{
 		Use:   "render PATH...",
@@ -74,11 +152,33 @@ Deployment, Service, Ingress and service bindings, a kustomization.yaml per
 application folder, and the Argo CD Application. Output is deterministic:
 rendering twice gives identical bytes.
 
-Without --out, the objects are printed as one YAML stream. With --out, they
-are written as a GitOps tree: <environment>/<application>/ per application
-(the platform's gitops.path layout) and argocd/<environment>/<application>.yaml.`,
+Without --out, the objects are printed as one YAML stream, then each
+environment's root Application. With --out, they are written as a GitOps
+tree: <environment>/<application>/ per application (the platform's
+gitops.path layout), argocd/<environment>/<application>.yaml, and per
+environment the root argocd/<environment>.yaml with
+argocd/<environment>/kustomization.yaml listing its Applications (apply the
+root once; it creates and prunes the Applications).
+
+The tree is exactly what the contracts render: files goldenpath wrote and no
+longer renders are removed (a renamed application, a dropped ingress), and
+so are folders left empty. goldenpath records what it wrote in the tree's
+.goldenpath/tree.json (commit it); files it did not write are never touched,
+and one changed by hand since is never removed (it is reported). A folder
+that is not empty and not a goldenpath tree is refused (--adopt takes it
+over). Nothing is written through a symbolic link inside the tree. Every
+application folder and Application is replaced in one step, so an
+interrupted run leaves each one old or new, and the next run finishes.
+
+Each application keeps the image pin the tree holds (written by
+goldenpath promote or build --out) as long as it is a digest of the
+application's own repository; --unpin renders every application unpinned,
+--image pins explicitly. The output folder may be inside an input folder:
+folders holding a goldenpath tree are never read as contracts.`,
 		Example: `  goldenpath render examples/contracts
   goldenpath render --out gitops/ contracts/
+  goldenpath render --out gitops/ --adopt contracts/   # the first time, in a repository with other files
+  goldenpath render --out gitops/ --unpin contracts/   # follow the kpack tags again
   goldenpath render --image registry.example.com/dev/payments-api@sha256:... app.yaml
   goldenpath render --image payments-api=registry.example.com/dev/payments-api@sha256:... contracts/`,
 		Args: cobra.MinimumNArgs(1),
@@ -94,15 +194,31 @@ are written as a GitOps tree: <environment>/<application>/ per application
 			if err != nil {
 				return usageErrorf("--image %v", err)
 			}
-			objs, err := goldenpath.Render(c.Context(), args, popt, goldenpath.WithImages(pins))
+			opts := append([]goldenpath.Option{popt, goldenpath.WithImages(pins)}, tf.options()...)
+			if out == "" {
+				if unpin || tf.adopt {
+					return usageErrorf("--unpin and --adopt apply to a tree: give --out")
+				}
+				return problems(streams, goldenpath.RenderStream(c.Context(), args, streams.Out, opts...))
+			}
+			if err := checkOut(out, args); err != nil {
+				return err
+			}
+			if unpin {
+				opts = append(opts, goldenpath.WithUnpin())
+			}
+			rep, err := goldenpath.RenderTree(c.Context(), args, out, opts...)
 			if err != nil {
 				return problems(streams, err)
 			}
-			return emit(streams, out, objs)
+			printTree(streams.Err, rep)
+			return nil
 		},
 	}
 	pf.add(c)
+	tf.add(c)
 	c.Flags().StringVar(&out, "out", "", "write a GitOps tree under this folder instead of printing a YAML stream")
+	c.Flags().BoolVar(&unpin, "unpin", false, "with --out: render every application unpinned, dropping the image pins the tree holds")
 	c.Flags().StringArrayVar(&images, "image", nil, "pin the Deployment to an image digest: REF for a single contract, or APPLICATION=REF (repeatable)")
 	return c
 }
@@ -115,6 +231,7 @@ func newPlatformCommand(streams Streams) *cobra.Command {
 	}
 	var (
 		pf        platformFlag
+		tf        treeFlags
 		rf        registryFlags
 		out       string
 		pinStacks bool
@@ -148,13 +265,22 @@ func newPlatformCommand(streams Streams) *cobra.Command {
 			if err != nil {
 				return problems(streams, err)
 			}
-			return emit(streams, out, objs)
+			if out == "" {
+				return render.Stream(streams.Out, objs)
+			}
+			rep, err := goldenpath.WritePlatformTree(out, objs, append(tf.options(), popt)...)
+			if err != nil {
+				return err
+			}
+			printTree(streams.Err, rep)
+			return nil
 		},
 	}
 	pf.add(renderCmd)
+	tf.add(renderCmd)
 	rf.add(renderCmd)
 	renderCmd.Flags().BoolVar(&pinStacks, "pin-stacks", false, "resolve each builder's stack build and run images to their current digests in the registry and render the ClusterStacks pinned to them")
-	renderCmd.Flags().StringVar(&out, "out", "", "write the objects under this folder instead of printing a YAML stream")
+	renderCmd.Flags().StringVar(&out, "out", "", "write the objects into the GitOps tree in this folder (its platform/ folder) instead of printing a YAML stream")
 	defaultCmd := &cobra.Command{
 		Use:   "default",
 		Short: "Print the embedded default Platform document, a starting point for your own",

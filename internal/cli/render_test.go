@@ -1,8 +1,6 @@
 package cli_test
 
 import (
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
+	"github.com/goldenpath-dev/goldenpath/internal/treetest"
 )
 
 // The README's main job.
@@ -24,20 +23,7 @@ func TestRenderExamples(t *testing.T) {
 	assert.Equal(t, out, again, "rendering twice gives the same bytes")
 }
 
-func readTree(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files := map[string]string{}
-	require.NoError(t, filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = string(data)
-		return err
-	}))
-	return files
-}
+func readTree(t *testing.T, dir string) map[string]string { return treetest.Read(t, dir) }
 
 func TestRenderTree(t *testing.T) {
 	dir := t.TempDir()
@@ -50,6 +36,10 @@ func TestRenderTree(t *testing.T) {
 	}
 	sort.Strings(names)
 	assert.Equal(t, []string{
+		".goldenpath/.gitignore",
+		".goldenpath/tree.json",
+		"argocd/dev.yaml",
+		"argocd/dev/kustomization.yaml",
 		"argocd/dev/payments-api.yaml",
 		"dev/payments-api/binding-payments-db.yaml",
 		"dev/payments-api/deployment.yaml",

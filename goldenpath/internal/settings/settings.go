@@ -23,8 +23,19 @@ type Settings struct {
 	Registry    Registry
 	KeyPassword []byte
 	Output      io.Writer
+	Tree        Tree
 
 	given map[string]bool
+}
+
+// Tree is how a GitOps tree is written (goldenpath's tree.go).
+type Tree struct {
+	// Adopt takes over a folder or files goldenpath did not write.
+	Adopt bool
+	// Unpin drops the pins the tree holds.
+	Unpin bool
+	// Hook is called before each change a tree commit makes (tests).
+	Hook func(string)
 }
 
 // Registry is registry access: the facade's vocabulary for what
