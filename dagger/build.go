@@ -1,19 +1,26 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/goldenpath-dev/goldenpath/contract"
 )
 
 // DockerBuild builds a Dockerfile with the engine's own BuildKit (Dagger's Directory.dockerBuild): no Docker
-// daemon is involved. Base images come from the registries the engine is configured for (hack/setup-dagger.sh
+// daemon is involved. Base images come from the registries the engine is configured for (hack/dagger/setup.sh
 // sets up the goldenpath registry as GOLDENPATH_DAGGER_REGISTRY and as a docker.io mirror).
 func (m *Goldenpath) DockerBuild(
 	// Build context.
@@ -71,21 +78,30 @@ const cnbPlatformAPI = "0.15"
 
 // BuildpackBuild builds source with the Cloud Native Buildpacks lifecycle of a builder image (its `creator`, run
 // in a Dagger container: no Docker daemon) and publishes the app image to image. It returns image@digest.
-// The builder and the run image are pulled from their registries (hack/setup-dagger.sh makes the goldenpath
+// The builder and the run image are pulled from their registries (hack/dagger/setup.sh makes the goldenpath
 // registry reachable as GOLDENPATH_DAGGER_REGISTRY; pass it as insecureRegistry when it is plain HTTP).
 //
+// With contracts (the folder holding the application's contract), the build is the one the contract asks for, as
+// the library's (`goldenpath build`): source is the repository checkout and the contract's spec.source.git.subPath
+// the folder built, and spec.build.env goes to the buildpacks (as pack passes it: files under /platform/env). A
+// contract whose build type is dockerfile is refused here (ship builds both types).
+//
 // The creator is invoked as pack invokes it for the library's build (build.PackBuilder, `goldenpath build`),
-// so that the image has the same layers (hack/dagger/smoke.sh compares them): platform API 0.15 (what pack
+// so that the image has the same layers (the dagger scenario test compares them): platform API 0.15 (what pack
 // v0.40 negotiates with the builder's lifecycle), the source copied to /workspace owned by the builder's user
 // (CNB_USER_ID/CNB_GROUP_ID) with the folder itself mode 0777 (pack's tar of the app dir), and no -uid/-gid (the
 // default -1): the build runs as the builder's user and the layers are owned by CNB_USER_ID, as with the pack CLI
 // and build.PackBuilder. --uid/--gid override the user (0: root), which no longer matches the library's layers.
-// The image config still
-// differs from the library's in the io.buildpacks.lifecycle.metadata label (runImage.reference names the run
-// image's registry as the build saw it: GATEWAY:PORT here, 127.0.0.1:PORT for pack), hence the digest.
+// The image config still differs from the library's in the io.buildpacks.lifecycle.metadata label
+// (runImage.reference names the run image's registry as the build saw it: GATEWAY:PORT here, 127.0.0.1:PORT for
+// pack), hence the digest.
+//
+// The lifecycle's cache (-cache-dir: the buildpacks' cache layers, such as the Go build cache) is a Dagger cache
+// volume named after the image's repository (goldenpath-cnb-cache-<repository>), as pack keeps one Docker volume
+// per image: a rebuild of the same app restores it and is warm. cacheVolume names another volume.
 func (m *Goldenpath) BuildpackBuild(
 	ctx context.Context,
-	// Application source.
+	// Application source (with contracts: the repository checkout, of which subPath is built).
 	source *dagger.Directory,
 	// Where to publish the app image, e.g. 172.17.0.1:5111/apps/dev/sample-go:latest.
 	image string,
@@ -111,21 +127,84 @@ func (m *Goldenpath) BuildpackBuild(
 	// +optional
 	// +default=-1
 	gid int,
-	// Platform whose egress applies (mirrors, proxy, CA launch flags): written to the creator's /platform.
+	// Platform file: the contract is checked against it, and its build network (mirrors, proxy, CA launch flags) is
+	// written to the creator's /platform (default: the embedded default platform, which has none).
 	// +optional
 	platform *dagger.File,
-	// The platform's builder the build network is taken for (per-builder overrides).
+	// The platform's builder the build network is taken for (per-builder overrides); with contracts, the request's.
 	// +optional
 	// +default="default"
 	builderName string,
 	// CA bundles (PEM) trusted in the build, as bindings of type ca-certificates: the platform's caCertificates files.
 	// +optional
 	caBundle []*dagger.File,
-	// Build env of the request, NAME=VALUE (repeatable); the platform's build network wins on conflicts.
+	// Build env, NAME=VALUE (repeatable), over the contract's; the platform's build network wins on conflicts.
 	// +optional
 	env []string,
+	// Folder holding the application's contract: its build env and subPath apply.
+	// +optional
+	contracts *dagger.Directory,
+	// Application to build when the contracts hold several.
+	// +optional
+	application string,
+	// Name of the Dagger cache volume of the lifecycle's cache (default: goldenpath-cnb-cache-<image repository>).
+	// +optional
+	cacheVolume string,
 ) (string, error) {
-	base := dag.Container().From(builder)
+	b := cnbBuild{image: image, builder: builder, runImage: runImage, insecure: insecureRegistry, username: username,
+		password: password, uid: uid, gid: gid, platform: platform, builderName: builderName, caBundle: caBundle,
+		cacheVolume: cacheVolume}
+	if contracts != nil {
+		r, err := m.request(ctx, contracts, platform, application)
+		if err != nil {
+			return "", err
+		}
+		if r.Spec.Build.Type == contract.BuildTypeDockerfile {
+			return "", fmt.Errorf("application %s is built from its Dockerfile (spec.build.type: dockerfile): use docker-build, or ship", r.Application)
+		}
+		b = b.forRequest(r)
+		source = appDir(source, r)
+	}
+	b.env = append(b.env, env...)
+	return b.run(ctx, source)
+}
+
+// forRequest is b for the request's build: its builder's build network and its build env (sorted, before env given
+// to the function).
+func (b cnbBuild) forRequest(r *contract.AppDeploymentRequest) cnbBuild {
+	if r.Spec.Build.Builder != "" {
+		b.builderName = r.Spec.Build.Builder
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.Spec.Build.Env)) {
+		b.env = append(b.env, k+"="+r.Spec.Build.Env[k])
+	}
+	return b
+}
+
+// cnbBuild is one buildpack build.
+type cnbBuild struct {
+	image, builder, runImage string
+	insecure                 []string
+	username                 string
+	password                 *dagger.Secret
+	uid, gid                 int
+	platform                 *dagger.File
+	builderName              string
+	caBundle                 []*dagger.File
+	env                      []string // NAME=VALUE, later ones win
+	cacheVolume              string
+}
+
+// envName is what a build env variable may be called (contract.EnvNamePattern): the name is also a file name
+// under /platform/env.
+var envName = regexp.MustCompile(contract.EnvNamePattern)
+
+func (b cnbBuild) run(ctx context.Context, source *dagger.Directory) (string, error) {
+	ref, err := name.ParseReference(b.image)
+	if err != nil {
+		return "", fmt.Errorf("image %q: %w", b.image, err)
+	}
+	base := dag.Container().From(b.builder)
 	user := map[string]string{}
 	for _, k := range []string{"CNB_USER_ID", "CNB_GROUP_ID"} {
 		v, err := base.EnvVariable(ctx, k)
@@ -133,36 +212,45 @@ func (m *Goldenpath) BuildpackBuild(
 			return "", err
 		}
 		if v == "" {
-			return "", fmt.Errorf("builder %s sets no %s: not a CNB builder image", builder, k)
+			return "", fmt.Errorf("builder %s sets no %s: not a CNB builder image", b.builder, k)
 		}
 		user[k] = v
 	}
 	owner := user["CNB_USER_ID"] + ":" + user["CNB_GROUP_ID"]
 	ctr := base.
 		WithUser("root").
-		WithExec([]string{"sh", "-c", "mkdir -p /layers /workspace /platform && chown -R " + owner + " /layers /workspace"}).
+		WithExec([]string{"sh", "-c", "mkdir -p /layers /workspace /platform/env && chown -R " + owner + " /layers /workspace"}).
 		WithDirectory("/workspace", source, dagger.ContainerWithDirectoryOpts{Owner: owner}).
 		WithExec([]string{"chmod", "0777", "/workspace"}). // after the copy, which gives the folder the source's mode
 		WithEnvVariable("CNB_PLATFORM_API", cnbPlatformAPI)
-	ctr, err := withEgress(ctx, ctr, owner, platform, builderName, caBundle, env)
+	env := append([]string(nil), b.env...)
+	for _, e := range env {
+		if k, _, _ := strings.Cut(e, "="); !envName.MatchString(k) {
+			return "", fmt.Errorf("build env %q: not a variable name (%s)", k, contract.EnvNamePattern)
+		}
+	}
+	ctr, err = withEgress(ctx, ctr, owner, b.platform, b.builderName, b.caBundle, env)
 	if err != nil {
 		return "", err
 	}
+	volume := b.cacheVolume
+	if volume == "" {
+		volume = "goldenpath-cnb-cache-" + ref.Context().Name()
+	}
+	ctr = ctr.WithMountedCache("/cache", dag.CacheVolume(volume), dagger.ContainerWithMountedCacheOpts{
+		Owner: owner, Sharing: dagger.CacheSharingModeLocked,
+	})
 	// The creator drops to -uid/-gid itself (it must start as root to do so); without them it runs as the builder's user.
-	if uid < 0 && gid < 0 {
+	if b.uid < 0 && b.gid < 0 {
 		ctr = ctr.WithUser(owner)
 	}
-	if password != nil {
-		ref, err := name.ParseReference(image)
-		if err != nil {
-			return "", fmt.Errorf("image %q: %w", image, err)
-		}
-		pw, err := password.Plaintext(ctx)
+	if b.password != nil {
+		pw, err := b.password.Plaintext(ctx)
 		if err != nil {
 			return "", err
 		}
 		auth, err := json.Marshal(map[string]string{
-			ref.Context().RegistryStr(): "Basic " + base64.StdEncoding.EncodeToString([]byte(username+":"+pw)),
+			ref.Context().RegistryStr(): "Basic " + base64.StdEncoding.EncodeToString([]byte(b.username+":"+pw)),
 		})
 		if err != nil {
 			return "", err
@@ -170,32 +258,72 @@ func (m *Goldenpath) BuildpackBuild(
 		ctr = ctr.WithSecretVariable("CNB_REGISTRY_AUTH", dag.SetSecret("goldenpath-cnb-registry-auth", string(auth)))
 	}
 	args := []string{"/cnb/lifecycle/creator", "-app=/workspace", "-layers=/layers", "-platform=/platform",
-		"-report=/layers/report.toml", "-skip-restore"}
-	if runImage != "" {
-		args = append(args, "-run-image="+runImage)
+		"-report=/layers/report.toml", "-cache-dir=/cache"}
+	if b.runImage != "" {
+		args = append(args, "-run-image="+b.runImage)
 	}
-	if gid >= 0 {
-		args = append(args, "-gid="+strconv.Itoa(gid))
+	if b.gid >= 0 {
+		args = append(args, "-gid="+strconv.Itoa(b.gid))
 	}
-	if uid >= 0 {
-		args = append(args, "-uid="+strconv.Itoa(uid))
+	if b.uid >= 0 {
+		args = append(args, "-uid="+strconv.Itoa(b.uid))
 	}
-	for _, r := range insecureRegistry {
+	for _, r := range b.insecure {
 		args = append(args, "-insecure-registry="+r)
 	}
-	args = append(args, image)
+	args = append(args, b.image)
 	report, err := ctr.WithExec(args).File("/layers/report.toml").Contents(ctx)
 	if err != nil {
 		return "", err
 	}
 	for _, line := range strings.Split(report, "\n") {
 		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.TrimSpace(k) == "digest" {
-			ref, err := name.ParseReference(image)
-			if err != nil {
-				return "", err
-			}
 			return ref.Context().Name() + "@" + strings.Trim(strings.TrimSpace(v), `"`), nil
 		}
 	}
 	return "", fmt.Errorf("no digest in the lifecycle's report:\n%s", report)
+}
+
+// appDir is the folder of source a request builds: its spec.source.git.subPath (validated relative, without ..).
+func appDir(source *dagger.Directory, r *contract.AppDeploymentRequest) *dagger.Directory {
+	if sub := r.Spec.Source.Git.SubPath; sub != "" {
+		return source.Directory(sub)
+	}
+	return source
+}
+
+// dockerfileBuild builds a request of build type dockerfile as the library's DockerfileBuilder does: the
+// Dockerfile and context of spec.build.dockerfile (relative to the app's folder), its build args; then publishes.
+func dockerfileBuild(ctx context.Context, source *dagger.Directory, r *contract.AppDeploymentRequest, image string) (string, error) {
+	app := appDir(source, r)
+	df := r.Spec.Build.Dockerfile
+	if df == nil {
+		df = &contract.DockerfileBuild{}
+	}
+	dockerfile, contextDir := cmp.Or(df.Path, "Dockerfile"), cmp.Or(df.Context, ".")
+	dir := app.Directory(contextDir)
+	rel, err := filepath.Rel(contextDir, dockerfile)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		// The Dockerfile is outside the context: BuildKit reads it from a copy inside.
+		rel = ".goldenpath.Dockerfile"
+		dir = dir.WithFile(rel, app.File(dockerfile))
+	}
+	var args []dagger.BuildArg
+	for _, k := range slices.Sorted(maps.Keys(df.Args)) {
+		args = append(args, dagger.BuildArg{Name: k, Value: df.Args[k]})
+	}
+	published, err := dir.DockerBuild(dagger.DirectoryDockerBuildOpts{Dockerfile: rel, BuildArgs: args}).Publish(ctx, image)
+	if err != nil {
+		return "", err
+	}
+	// Publish answers TAG@DIGEST; the tree pins REPOSITORY@DIGEST, as for a buildpack build and the library's.
+	ref, err := name.ParseReference(published)
+	if err != nil {
+		return "", err
+	}
+	d, ok := ref.(name.Digest)
+	if !ok {
+		return "", fmt.Errorf("publish returned %q: no digest", published)
+	}
+	return d.Context().Name() + "@" + d.DigestStr(), nil
 }

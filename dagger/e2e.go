@@ -40,10 +40,10 @@ const e2eNamespacePrefix = "dagger-e2e-"
 //
 // How the cluster is reached: kubectl (the file given, a static linux binary) runs in the module's own container,
 // with kubeconfig, so the API server must be reachable from inside the Dagger engine. With the scripts of this
-// repository: hack/setup-kind.sh makes the cluster, hack/setup-dagger.sh connects the engine container to the
+// repository: hack/kind/setup.sh makes the cluster, hack/dagger/setup.sh connects the engine container to the
 // cluster's Docker network and writes a kubeconfig whose server is the node's IP on it (with tls-server-name
 // the node's name) to $GOLDENPATH_DAGGER_KUBECONFIG. The image is pulled by the cluster's nodes, not by Dagger:
-// give it as they pull it (with hack/setup-kind.sh, 127.0.0.1:5111/... maps to the goldenpath registry).
+// give it as they pull it (with hack/kind/setup.sh, 127.0.0.1:5111/... maps to the goldenpath registry).
 //
 //	dagger call end-to-end --image=127.0.0.1:5111/dagger-smoke/sample-go@sha256:... --contracts=../examples/apps/go \
 //	  --kubeconfig=file://$GOLDENPATH_DAGGER_KUBECONFIG --kubectl=$GOLDENPATH_KUBECTL --expect="hello from"

@@ -188,6 +188,25 @@ func renderError(err error) error {
 	return err
 }
 
+// request loads the one request under contracts (or the one for application), checked against the platform.
+func (m *Goldenpath) request(ctx context.Context, contracts *dagger.Directory, platform *dagger.File, application string) (*contract.AppDeploymentRequest, error) {
+	popt, err := platformOption(ctx, platform)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := exportDir(ctx, contracts)
+	if err != nil {
+		return nil, err
+	}
+	reqs, err := inDir(dir, func() ([]*contract.AppDeploymentRequest, error) {
+		return goldenpath.LoadRequests(ctx, []string{"."}, popt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return goldenpath.PickRequest(reqs, application)
+}
+
 // platformOption loads the platform file, or the embedded default platform when there is none.
 func platformOption(ctx context.Context, platform *dagger.File) (goldenpath.Option, error) {
 	p, err := loadPlatform(ctx, platform)

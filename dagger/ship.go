@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,18 +15,21 @@ import (
 )
 
 // Ship is the golden path of one application in a single call, the same steps as `goldenpath build` (the
-// library's build.Ship): validate its contract against the platform's policy, build source with buildpacks and
-// publish it, sign the image and attach a signed SLSA provenance attestation, verify both, check that it carries
-// an SBOM, and render the GitOps tree with the Deployment pinned to the image digest. It returns that tree.
+// library's build.Ship): validate its contract against the platform's policy, build source the way the contract
+// asks (spec.build.type: buildpacks with its build env, or its Dockerfile, context and build args; of the folder
+// spec.source.git.subPath names) and publish it, sign the image and attach a signed SLSA provenance attestation,
+// verify both, check that a buildpack image carries an SBOM, and render the GitOps tree with the Deployment pinned
+// to the image digest. It returns that tree.
 func (m *Goldenpath) Ship(
 	ctx context.Context,
 	// Folder holding the application's one contract.
 	contracts *dagger.Directory,
-	// Application source.
+	// The application's repository checkout (the contract's subPath is built).
 	source *dagger.Directory,
 	// Where to publish the app image.
 	image string,
-	// Builder image.
+	// Builder image (needed for build type buildpack).
+	// +optional
 	builder string,
 	// The cosign private key (PEM).
 	key *dagger.Secret,
@@ -73,43 +77,72 @@ func (m *Goldenpath) Ship(
 	if err != nil {
 		return nil, err
 	}
+	defer os.RemoveAll(tmp)
 	gitops := filepath.Join(tmp, "gitops")
-	b := &daggerBuilder{m: m, source: source, image: image, builder: builder, runImage: runImage, insecureRegistry: insecureRegistry, platform: platform}
-	res, err := inDir(dir, func() (*build.Result, error) {
+	b := &daggerBuilder{source: source, image: image, builder: builder, runImage: runImage, insecureRegistry: insecureRegistry, platform: platform}
+	if _, err := inDir(dir, func() (*build.Result, error) {
 		return build.Ship(ctx, build.Request{
 			Paths: []string{"."}, Publish: p.Registry, GitOpsDir: gitops,
 			SignKey: []byte(privatePEM), VerifyKey: []byte(publicPEM), Builder: b,
 		}, opts...)
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, err
 	}
-	out := dag.Directory()
-	for _, f := range res.Written {
-		data, err := os.ReadFile(filepath.Join(gitops, filepath.FromSlash(f)))
-		if err != nil {
-			return nil, err
-		}
-		out = out.WithNewFile(f, string(data))
-	}
-	return out, nil
+	return treeDirectory(gitops)
 }
 
-// daggerBuilder is Ship's build step in Dagger: BuildpackBuild (the builder's lifecycle in a Dagger container,
-// no Docker daemon), publishing to the image the caller named.
+// treeDirectory is the GitOps tree written in dir (goldenpath's index included) as a Dagger directory.
+func treeDirectory(dir string) (*dagger.Directory, error) {
+	out := dag.Directory()
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		out = out.WithNewFile(filepath.ToSlash(rel), string(data))
+		return nil
+	})
+	return out, err
+}
+
+// daggerBuilder is Ship's build step in Dagger, as the request's build type says: the builder's CNB lifecycle in a
+// Dagger container (no Docker daemon) with the request's build env, builder and cache volume, or the request's
+// Dockerfile with the engine's BuildKit; of the folder spec.source.git.subPath names. It publishes to the image the
+// caller named.
 type daggerBuilder struct {
-	m                        *Goldenpath
 	source                   *dagger.Directory
 	image, builder, runImage string
 	insecureRegistry         []string
 	platform                 *dagger.File
 }
 
-func (b *daggerBuilder) Build(ctx context.Context, _ *build.Spec) (*build.Image, error) {
-	ref, err := b.m.BuildpackBuild(ctx, b.source, b.image, b.builder, b.runImage, b.insecureRegistry, "", nil, -1, -1, b.platform, "default", nil, nil)
-	if err != nil {
-		return nil, fmt.Errorf("buildpack build: %w", err)
+func (b *daggerBuilder) Build(ctx context.Context, spec *build.Spec) (*build.Image, error) {
+	r := spec.Request
+	img := &build.Image{Tag: b.image, Published: true, BuildType: r.Spec.Build.Type}
+	var err error
+	switch r.Spec.Build.Type {
+	case contract.BuildTypeDockerfile:
+		if img.Reference, err = dockerfileBuild(ctx, b.source, r, b.image); err != nil {
+			return nil, fmt.Errorf("dockerfile build: %w", err)
+		}
+	default:
+		if b.builder == "" {
+			return nil, fmt.Errorf("application %s is built with buildpacks: give the builder image", r.Application)
+		}
+		c := cnbBuild{image: b.image, builder: b.builder, runImage: b.runImage, insecure: b.insecureRegistry, uid: -1, gid: -1,
+			platform: b.platform, builderName: "default"}.forRequest(r)
+		if img.Reference, err = c.run(ctx, appDir(b.source, r)); err != nil {
+			return nil, fmt.Errorf("buildpack build: %w", err)
+		}
+		img.BuildType, img.Builder = contract.BuildTypeBuildpack, b.builder
 	}
-	_, digest, _ := strings.Cut(ref, "@")
-	return &build.Image{Tag: b.image, Digest: digest, Reference: ref, Published: true, BuildType: contract.BuildTypeBuildpack, Builder: b.builder}, nil
+	_, img.Digest, _ = strings.Cut(img.Reference, "@")
+	return img, nil
 }

@@ -9,14 +9,13 @@
 # --- settings (override any of them from the environment) --------------------------------------------------------
 GOLDENPATH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 GOLDENPATH_CACHE=${GOLDENPATH_CACHE:-/var/cache/goldenpath}
-
-LIFECYCLE_VERSION=${LIFECYCLE_VERSION:-0.21.0}
-PACK_VERSION=${PACK_VERSION:-0.40.0}
-DEBIAN_SUITE=${DEBIAN_SUITE:-bookworm}
+# shellcheck source=hack/versions.sh
+source "${GOLDENPATH_ROOT}/hack/versions.sh"
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 # REGISTRY_PORT: when set by the caller it is required; otherwise 5111, or the next free port after it.
 REGISTRY_PORT_DEFAULT=5111
+GO=$(command -v go || echo /usr/local/go/bin/go)
 
 # The Debian 20.10 client. /usr/local/bin/docker (28.x, no buildx) may come first on PATH: never use that one.
 DOCKER=/usr/bin/docker
@@ -70,6 +69,20 @@ on_exit() {
 }
 trap on_exit EXIT
 
+# cache_probe WHAT TEST...: the --cached verb of a setup script. Exit 0 ("WHAT: cached") when TEST succeeds, else exit 1
+# ("WHAT: not cached"): an answer, not a failure (no FAILED line).
+cache_probe() {
+  local what=$1
+  shift
+  trap - EXIT
+  if "$@"; then
+    log "${what}: cached"
+    exit 0
+  fi
+  log "${what}: not cached (setup would build it)"
+  exit 1
+}
+
 # logged NAME CMD...: run CMD with its output in $GOLDENPATH_CACHE/logs/NAME.log; on failure show the end of the log.
 logged() {
   local logfile=${GOLDENPATH_CACHE}/logs/$1.log
@@ -103,6 +116,20 @@ stamp_key() {
 # stamp_ok NAME KEY: true when step NAME last completed with the same KEY.
 stamp_ok() { [[ -f ${GOLDENPATH_CACHE}/stamps/$1 && $(cat "${GOLDENPATH_CACHE}/stamps/$1") == "$2" ]]; }
 stamp_write() { echo "$2" >"${GOLDENPATH_CACHE}/stamps/$1"; }
+
+# compile STAMP KEY DIR WHAT CMD...: unless STAMP records KEY and DIR exists, log "compiling WHAT" and run CMD (its
+# output in STAMP.log), which writes DIR.tmp; that becomes DIR and STAMP records KEY.
+compile() {
+  local stamp=$1 key=$2 dir=$3 what=$4
+  shift 4
+  if stamp_ok "$stamp" "$key" && [[ -d $dir ]]; then return 0; fi
+  log "compiling ${what} (log: ${GOLDENPATH_CACHE}/logs/${stamp}.log)"
+  rm -rf "${dir}.tmp"
+  logged "$stamp" "$@"
+  rm -rf "$dir"
+  mv "${dir}.tmp" "$dir"
+  stamp_write "$stamp" "$key"
+}
 
 # --- locking ------------------------------------------------------------------------------------------------------
 # One setup at a time. Child scripts inherit the lock through GOLDENPATH_LOCKED. Background daemons must be started
@@ -148,7 +175,7 @@ apt_install() {
 
 # --- docker helpers -----------------------------------------------------------------------------------------------
 docker_ok() { "$DOCKER" info >/dev/null 2>&1; }
-require_docker() { docker_ok || die "docker daemon not reachable at ${DOCKER_HOST}: run hack/setup-docker.sh first"; }
+require_docker() { docker_ok || die "docker daemon not reachable at ${DOCKER_HOST}: run hack/setup.sh docker first"; }
 # image_id REF: the local image ID, or nothing.
 image_id() { "$DOCKER" image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 # image_fresh STAMP KEY IMAGE: the stamp says IMAGE was made from KEY and IMAGE is still that image.
@@ -158,6 +185,19 @@ image_stamp() { stamp_write "$1" "$2 $(image_id "$3")"; }
 remove_if_untagged() {
   [[ -n $1 && $("$DOCKER" image inspect -f '{{len .RepoTags}}' "$1" 2>/dev/null) == 0 ]] || return 0
   "$DOCKER" rmi "$1" >/dev/null 2>&1 || true
+}
+
+# build_image STAMP IMAGE CONTEXT KEY [DOCKER-BUILD-ARG...]: docker build CONTEXT as IMAGE (log: STAMP.log), then
+# record that IMAGE was made from KEY (image_fresh STAMP KEY IMAGE says so later); CONTEXT and the image it replaced
+# (when no tag is left on it) are removed.
+build_image() {
+  local stamp=$1 image=$2 ctx=$3 key=$4 old
+  shift 4
+  old=$(image_id "$image")
+  DOCKER_BUILDKIT=1 logged "$stamp" "$DOCKER" build -t "$image" "$@" "$ctx"
+  rm -rf "$ctx"
+  remove_if_untagged "$old"
+  image_stamp "$stamp" "$key" "$image"
 }
 
 # daemon_api_pin: the daemon's API version when it is older than 1.44, else nothing. The Docker clients in pack 0.40
@@ -171,7 +211,8 @@ daemon_api_pin() {
 }
 
 # --- network helpers ----------------------------------------------------------------------------------------------
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_in_use() { port_in_use_at 127.0.0.1 "$1"; }
+port_in_use_at() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 # free_port [START]: the first port from START (default 20000) that nothing listens on at 127.0.0.1.
 free_port() {
   local port=${1:-20000}
@@ -189,19 +230,139 @@ wait_for() {
   die "timed out after ${secs}s waiting for ${what}"
 }
 
-# registry_addr: the address of the running goldenpath registry (written by setup-registry.sh).
+# network_gateway NETWORK: the IPv4 gateway of a Docker network, where containers on it reach the host. Its IPAM
+# config names it, except for the default bridge of a fresh Docker 20.10 ([{"Subnet":"172.17.0.0/16"}], no Gateway):
+# then the address of the network's bridge interface (docker0, br-<id>) is the gateway.
+network_gateway() {
+  local gw bridge
+  gw=$("$DOCKER" network inspect "$1" -f '{{range .IPAM.Config}}{{if .Gateway}}{{.Gateway}} {{end}}{{end}}' |
+    tr ' ' '\n' | grep -m1 -E '^[0-9]+\.' || true)
+  if [[ -z $gw ]]; then
+    bridge=$("$DOCKER" network inspect "$1" -f '{{index .Options "com.docker.network.bridge.name"}}')
+    [[ -n $bridge && $bridge != "<no value>" ]] || bridge=br-$("$DOCKER" network inspect "$1" -f '{{.Id}}' | cut -c1-12)
+    gw=$(ip -4 -o addr show dev "$bridge" 2>/dev/null | awk '{ split($4, a, "/"); print a[1]; exit }')
+  fi
+  [[ -n $gw ]] || die "docker network $1 has no IPv4 gateway (neither in its IPAM config nor on its bridge interface)"
+  echo "$gw"
+}
+
+# forwarder NAME LISTEN TARGET: a socat process that listens at LISTEN (a socat address such as
+# TCP-LISTEN:5111,bind=IP,reuseaddr,fork) and connects each client to TARGET (TCP:127.0.0.1:5111): how pods and
+# containers reach services on the host's loopback. One per NAME (pid in $GOLDENPATH_CACHE/forwarders); reused while it
+# runs with the same addresses, also when another run started it (found by its command line).
+forwarder() {
+  local name=$1 dir=${GOLDENPATH_CACHE}/forwarders pid want="socat $2 $3 "
+  mkdir -p "$dir"
+  cmdline() { tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline"; }
+  for pid in $(cat "${dir}/${name}.pid" 2>/dev/null) $(pgrep -x socat || true); do
+    # the listener, not one of the children it forks per connection (same command line, parent a socat)
+    if [[ $(cmdline "$pid") == "$want" && $(cmdline "$(awk '$1 == "PPid:" { print $2 }' "/proc/${pid}/status" 2>/dev/null)") != "$want" ]]; then
+      echo "$pid" >"${dir}/${name}.pid"
+      return 0
+    fi
+  done
+  forwarder_stop "$name"
+  apt_install socat
+  setsid socat "$2" "$3" >>"${GOLDENPATH_CACHE}/logs/forwarder-${name}.log" 2>&1 </dev/null 9>&- &
+  echo $! >"${dir}/${name}.pid"
+  log "forwarder ${name}: ${2%%,*} -> $3 (pid $!)"
+}
+forwarder_stop() {
+  local f=${GOLDENPATH_CACHE}/forwarders/$1.pid
+  if [[ -f $f ]]; then kill "$(cat "$f")" 2>/dev/null || true; fi
+  rm -f "$f"
+}
+
+# registry_addr: the address of the running goldenpath registry (written by hack/registry/setup.sh).
 registry_addr() {
-  [[ -f ${GOLDENPATH_CACHE}/registry/addr ]] || die "no registry address: run hack/setup-registry.sh first"
+  [[ -f ${GOLDENPATH_CACHE}/registry/addr ]] || die "no registry address: run hack/setup.sh registry first"
   cat "${GOLDENPATH_CACHE}/registry/addr"
 }
 
+# crane ARG...: go-containerregistry's crane at the version the project's go.mod requires, built once into the cache.
+# Registry reads and digests in these scripts go through it (never curl | awk).
+crane() {
+  local v bin
+  v=$(awk '$1 == "github.com/google/go-containerregistry" { print $2; exit }' "${GOLDENPATH_ROOT}/go.mod")
+  bin=${GOLDENPATH_CACHE}/crane/${v}/crane
+  if [[ ! -x $bin ]]; then
+    (cd / && GOBIN=$(dirname "$bin") GOFLAGS=-mod=mod CGO_ENABLED=0 logged crane-build \
+      "$GO" install -trimpath "github.com/google/go-containerregistry/cmd/crane@${v}")
+  fi
+  "$bin" "$@"
+}
+# remote_digest REF: the manifest digest the registry serves for REF, or nothing.
+remote_digest() { crane digest "$1" 2>/dev/null || true; }
+# push_image LOCAL REMOTE: docker push LOCAL as REMOTE unless the registry has that image already (same config
+# digest = image ID); prints REMOTE's repository@digest.
+push_image() {
+  local digest
+  if [[ $(crane config "$2" 2>/dev/null | sha256sum | cut -d' ' -f1) != "$(image_id "$1" | cut -d: -f2)" ]]; then
+    "$DOCKER" tag "$1" "$2"
+    logged push "$DOCKER" push "$2"
+  fi
+  digest=$(remote_digest "$2")
+  [[ $digest == sha256:* ]] || die "no digest for $2 in the registry after the push"
+  echo "${2%:*}@${digest}"
+}
+
+# --- the one environment file -------------------------------------------------------------------------------------
+# Each component writes its section (env_write NAME <<EOF ... EOF) to $GOLDENPATH_CACHE/env.d/NAME.sh; env.sh, the one
+# file to source, is made from the sections in setup order. internal/e2e reads the same files.
+ENV_SECTIONS=(build kind git kpack argocd dagger)
+env_write() {
+  env_migrate
+  cat >"${GOLDENPATH_CACHE}/env.d/$1.sh"
+  # The per-component copy of the earlier layout, for branches not yet on this one (nothing here reads it): drop it then.
+  [[ $1 == build ]] || { mkdir -p "${GOLDENPATH_CACHE}/$1" && cp "${GOLDENPATH_CACHE}/env.d/$1.sh" "${GOLDENPATH_CACHE}/$1/env.sh"; }
+  env_assemble
+  log "environment ($1) in ${GOLDENPATH_CACHE}/env.sh:"
+  grep '^export ' "${GOLDENPATH_CACHE}/env.d/$1.sh" | sed 's/^export /  /' >&2
+}
+env_remove() {
+  env_migrate
+  rm -f "${GOLDENPATH_CACHE}/env.d/$1.sh" "${GOLDENPATH_CACHE}/$1/env.sh"
+  env_assemble
+}
+env_assemble() {
+  local s
+  {
+    echo "# Written by the hack/ setup scripts (sections: hack/lib.sh env_write). Source it:"
+    echo "#   source ${GOLDENPATH_CACHE}/env.sh"
+    for s in "${ENV_SECTIONS[@]}"; do
+      if [[ -f ${GOLDENPATH_CACHE}/env.d/${s}.sh ]]; then cat "${GOLDENPATH_CACHE}/env.d/${s}.sh"; fi
+    done
+  } >"${GOLDENPATH_CACHE}/env.sh.tmp"
+  mv "${GOLDENPATH_CACHE}/env.sh.tmp" "${GOLDENPATH_CACHE}/env.sh"
+}
+# env_migrate: take over the files of the earlier layout (env.sh of the build infrastructure only, one env.sh per
+# component) as sections, once.
+env_migrate() {
+  local s dir=${GOLDENPATH_CACHE}/env.d
+  [[ ! -d $dir ]] || return 0
+  mkdir -p "$dir"
+  if [[ -f ${GOLDENPATH_CACHE}/env.sh ]]; then cp "${GOLDENPATH_CACHE}/env.sh" "${dir}/build.sh"; fi
+  for s in "${ENV_SECTIONS[@]:1}"; do
+    if [[ -f ${GOLDENPATH_CACHE}/${s}/env.sh ]]; then cp "${GOLDENPATH_CACHE}/${s}/env.sh" "${dir}/${s}.sh"; fi
+  done
+  env_assemble
+}
+# load_env: source the sections the setup scripts wrote so far.
+load_env() {
+  env_migrate
+  local f
+  for f in "${GOLDENPATH_CACHE}"/env.d/*.sh; do
+    # shellcheck source=/dev/null
+    [[ ! -f $f ]] || source "$f"
+  done
+}
+
 # --- the kind cluster -----------------------------------------------------------------------------------------------
-# require_kind: source the settings hack/setup-kind.sh wrote, set KUBECTL (an array: kubectl with the cluster's
+# require_kind: load the settings hack/kind/setup.sh wrote, set KUBECTL (an array: kubectl with the cluster's
 # kubeconfig) and check that the API server answers.
 require_kind() {
-  [[ -f ${GOLDENPATH_CACHE}/kind/env.sh ]] || die "no ${GOLDENPATH_CACHE}/kind/env.sh: run hack/setup-kind.sh first"
-  # shellcheck source=/dev/null
-  source "${GOLDENPATH_CACHE}/kind/env.sh"
+  load_env
+  [[ -n ${GOLDENPATH_KUBECONFIG:-} ]] || die "no kind cluster in ${GOLDENPATH_CACHE}/env.sh: run hack/setup.sh kind first"
   KUBECTL=("$GOLDENPATH_KUBECTL" --kubeconfig "$GOLDENPATH_KUBECONFIG")
-  "${KUBECTL[@]}" get --raw /readyz >/dev/null 2>&1 || die "the kind cluster does not answer: run hack/setup-kind.sh"
+  "${KUBECTL[@]}" get --raw /readyz >/dev/null 2>&1 || die "the kind cluster does not answer: run hack/setup.sh kind"
 }

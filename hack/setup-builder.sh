@@ -9,7 +9,7 @@
 #                             (run and build first: the builder names the registry run image as a mirror)
 # Every step is keyed by its inputs (stamps under $GOLDENPATH_CACHE/stamps) and skipped when nothing changed; a stamp
 # is written only after its step succeeded, so an interrupted step is simply redone.
-# Needs hack/setup-docker.sh and hack/setup-registry.sh first (hack/setup.sh runs all three).
+# Needs the Docker engine and the registry first (hack/setup.sh runs docker, registry and this).
 #
 # The image names can be overridden, to make a second builder beside the default one (for example while developing
 # buildpacks, without moving the shared tags):

@@ -1,27 +1,57 @@
 #!/usr/bin/env bash
-# setup.sh: the whole offline build infrastructure, in order: Docker engine, local registry, CNB builder.
-# Idempotent and version-keyed: a second run only checks (seconds). Prints the environment for tests and writes it
-# to $GOLDENPATH_CACHE/env.sh:
+# hack/setup.sh: the host setup of the heavier suites, per component, in order. Each component is hack/<component>/
+# setup.sh (the builder: hack/setup-builder.sh), idempotent and cached by version (hack/versions.sh): a second run only
+# checks. Every component writes its section of the one environment file, $GOLDENPATH_CACHE/env.sh.
 #
-#   bash hack/setup.sh && source /var/cache/goldenpath/env.sh
+#   bash hack/setup.sh                          # docker registry builder (the integration tests need these)
+#   bash hack/setup.sh kind git kpack argocd    # more components (all: every one, in order)
+#   bash hack/setup.sh --cached kind kpack      # exit 0 when every named component's long build is cached, else 1
+#   source /var/cache/goldenpath/env.sh
+#
+# Components: docker (Docker engine with the runc wrapper), registry (127.0.0.1:5111), builder (the offline CNB
+# builder), kind (an offline Kubernetes cluster), git (a git server for the cluster), kpack, argocd, dagger.
 set -euo pipefail
-# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
+# shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ALL=(docker registry builder kind git kpack argocd dagger)
+cached=""
+if [[ ${1:-} == --cached ]]; then
+  cached=1
+  shift
+fi
+components=("$@")
+[[ $# -gt 0 ]] || components=(docker registry builder)
+[[ ${components[*]} != all ]] || components=("${ALL[@]}")
+script() { if [[ $1 == builder ]]; then echo "${GOLDENPATH_ROOT}/hack/setup-builder.sh"; else echo "${GOLDENPATH_ROOT}/hack/$1/setup.sh"; fi; }
+for c in "${components[@]}"; do
+  [[ " ${ALL[*]} " == *" ${c} "* ]] || die "unknown component '${c}' (components: ${ALL[*]}, or all)"
+done
+
+if [[ -n $cached ]]; then
+  trap - EXIT
+  rc=0
+  for c in "${components[@]}"; do
+    # (the builder caches its steps but has no --cached verb yet: it counts as cached)
+    [[ $c == builder ]] || bash "$(script "$c")" --cached || rc=1
+  done
+  exit "$rc"
+fi
+
 setup_lock
-
 total_start=$(date +%s.%N)
-HACK=${GOLDENPATH_ROOT}/hack
-
-timed "setup: docker" bash "${HACK}/setup-docker.sh"
-timed "setup: registry" bash "${HACK}/setup-registry.sh" >/dev/null
-timed "setup: builder" bash "${HACK}/setup-builder.sh"
-
-REGISTRY=$(registry_addr)
-ENV_FILE=${GOLDENPATH_CACHE}/env.sh
-# Docker daemons older than API 1.44 (Debian's 20.10 speaks 1.41): pack's and lifecycle's clients need the pin.
-API_PIN=$(daemon_api_pin)
-cat >"${ENV_FILE}.tmp" <<EOF
-# Written by hack/setup.sh: the goldenpath offline build infrastructure. Source it.
+for c in "${components[@]}"; do
+  if [[ $c == registry ]]; then
+    timed "setup: registry" bash "$(script registry)" >/dev/null
+  else
+    timed "setup: ${c}" bash "$(script "$c")"
+  fi
+  [[ $c == builder ]] || continue
+  # The builder's section: what the integration tests and pack need. Docker daemons older than API 1.44 (Debian's 20.10
+  # speaks 1.41): pack's and lifecycle's clients need the pin.
+  REGISTRY=$(registry_addr)
+  API_PIN=$(daemon_api_pin)
+  env_write build <<EOF
+# build (hack/setup.sh): the Docker engine, the registry and the offline CNB builder.
 export GOLDENPATH_CACHE=${GOLDENPATH_CACHE}
 export DOCKER_HOST=${DOCKER_HOST}
 export GOLDENPATH_DOCKER=${DOCKER}
@@ -43,7 +73,5 @@ export GOLDENPATH_PACK=${PACK_BIN}
 export PACK_HOME=${PACK_HOME}
 export PACK_VOLUME_KEY=goldenpath
 EOF
-mv "${ENV_FILE}.tmp" "$ENV_FILE"
-
-log "setup: total $(elapsed "$total_start")s; environment in ${ENV_FILE}:"
-grep '^export ' "$ENV_FILE" | sed 's/^export //'
+done
+log "setup (${components[*]}): total $(elapsed "$total_start")s; source ${GOLDENPATH_CACHE}/env.sh"

@@ -13,7 +13,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
-// kindPlatform loads the platform hack/setup-kpack.sh writes for the kind
+// kindPlatform loads the platform hack/kpack/setup.sh writes for the kind
 // cluster, with its placeholders filled in as the script does.
 func kindPlatform(t *testing.T) *contract.Platform {
 	t.Helper()
@@ -25,7 +25,7 @@ func kindPlatform(t *testing.T) *contract.Platform {
 		"@RUN_IMAGE@", "172.19.0.1:5111/goldenpath/kpack/run:bookworm",
 		"@GITOPS_URL@", "http://172.19.0.1:9480/gitops.git",
 	).Replace(string(tmpl))
-	require.NotRegexp(t, regexp.MustCompile(`@[A-Z_]+@`), data, "a placeholder setup-kpack.sh does not fill")
+	require.NotRegexp(t, regexp.MustCompile(`@[A-Z_]+@`), data, "a placeholder hack/kpack/setup.sh does not fill")
 	p, err := contract.LoadPlatform("hack/kpack/platform.yaml.in", []byte(data))
 	require.NoError(t, err)
 	return p

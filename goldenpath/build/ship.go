@@ -3,7 +3,6 @@ package build
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
@@ -152,27 +151,13 @@ func Ship(ctx context.Context, req Request, opts ...goldenpath.Option) (*Result,
 }
 
 // pick loads the requests under the paths (each checked against the
-// platform) and returns the application's.
+// platform) and returns the application's (goldenpath.PickRequest).
 func pick(ctx context.Context, req Request, p *contract.Platform) (*contract.AppDeploymentRequest, error) {
 	reqs, err := goldenpath.LoadRequests(ctx, req.Paths, goldenpath.WithPlatform(p))
 	if err != nil {
 		return nil, err
 	}
-	var picked []*contract.AppDeploymentRequest
-	for _, r := range reqs {
-		if req.Application == "" || r.Application == req.Application {
-			picked = append(picked, r)
-		}
-	}
-	switch {
-	case len(picked) == 0 && req.Application == "":
-		return nil, errors.New("no AppDeploymentRequest found to build")
-	case len(picked) == 0:
-		return nil, fmt.Errorf("no request for application %q", req.Application)
-	case len(picked) > 1:
-		return nil, fmt.Errorf("%d requests found; name the application to build", len(picked))
-	}
-	return picked[0], nil
+	return goldenpath.PickRequest(reqs, req.Application)
 }
 
 // buildImage runs the request's builder, or pack / the Docker engine.

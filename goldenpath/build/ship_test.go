@@ -18,10 +18,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/build"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/supplychain"
 	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
+	"github.com/goldenpath-dev/goldenpath/internal/treetest"
 )
 
 const sampleContract = `apiVersion: goldenpath.io/v1
@@ -100,8 +102,9 @@ func TestShipRunsEveryStep(t *testing.T) {
 	b := &pushBuilder{t: t, reg: reg, img: cnbImage(t)}
 	gitops := filepath.Join(t.TempDir(), "gitops")
 	var log bytes.Buffer
+	paths := []string{contracts(t)}
 	res, err := build.Ship(ctx, build.Request{
-		Paths: []string{contracts(t)}, Publish: reg.Host + "/apps", GitOpsDir: gitops,
+		Paths: paths, Publish: reg.Host + "/apps", GitOpsDir: gitops,
 		SignKey: keys.PrivateKey, VerifyKey: keys.PublicKey, Builder: b,
 	}, goldenpath.WithKeyPassword([]byte("pw")), goldenpath.WithOutput(&log))
 	require.NoError(t, err)
@@ -118,6 +121,15 @@ func TestShipRunsEveryStep(t *testing.T) {
 	deployment, err := os.ReadFile(filepath.Join(gitops, "dev/sample/deployment.yaml"))
 	require.NoError(t, err)
 	assert.Contains(t, string(deployment), res.Digest, "the tree is pinned to the digest")
+	// The tree pinned in an empty folder is the tree `goldenpath render --image REF --out DIR` writes (the Dagger
+	// module's ship returns it and its scenario test compares the two).
+	platform := *contract.DefaultPlatform()
+	platform.Registry = reg.Host + "/apps"
+	rendered := filepath.Join(t.TempDir(), "rendered")
+	_, err = goldenpath.RenderTree(ctx, paths, rendered, goldenpath.WithPlatform(&platform),
+		goldenpath.WithImages(map[string]string{"sample": ref}))
+	require.NoError(t, err)
+	assert.Equal(t, treetest.Read(t, rendered), treetest.Read(t, gitops))
 	for _, want := range []string{"goldenpath: signed ", "goldenpath: attested SLSA provenance of ", "goldenpath: verified signature and SLSA provenance of ", "goldenpath: SBOM of "} {
 		assert.Contains(t, log.String(), want)
 	}

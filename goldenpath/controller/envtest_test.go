@@ -39,7 +39,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
-// assets is where hack/setup-kind.sh put kube-apiserver, etcd and kubectl.
+// assets is where hack/kind/setup.sh put kube-apiserver, etcd and kubectl.
 func assets(t *testing.T) string {
 	if d := os.Getenv("KUBEBUILDER_ASSETS"); d != "" {
 		return d
@@ -51,7 +51,7 @@ func assets(t *testing.T) string {
 			return d
 		}
 	}
-	t.Fatalf("no kube-apiserver/etcd: set KUBEBUILDER_ASSETS or run hack/setup-kind.sh (it builds them under %s/kind/k8s)", cache)
+	t.Fatalf("no kube-apiserver/etcd: set KUBEBUILDER_ASSETS or run bash hack/setup.sh kind (it builds them under %s/kind/k8s)", cache)
 	return ""
 }
 
@@ -79,7 +79,7 @@ type rig struct {
 type rigApp struct{ env, name, ns string }
 
 // The controller on a real API server (envtest: kube-apiserver and etcd
-// built by hack/setup-kind.sh, kpack's and Argo CD's CRDs), a real git
+// built by hack/kind/setup.sh, kpack's and Argo CD's CRDs), a real git
 // server and an in-process registry: a successful Build is verified,
 // pinned in git once and the Application refreshed; an unsigned one is
 // refused; a failed one is explained; a signed push webhook makes the

@@ -4,7 +4,8 @@
 #   bash hack/controller/build-promtool.sh            # -> $GOLDENPATH_CACHE/promtool/v<version>/promtool
 # render's TestAlertRulesWithPromtool (tag promtool) runs `promtool test rules` with it on the rendered rules.
 set -euo pipefail
-PROMETHEUS_VERSION=${PROMETHEUS_VERSION:-0.316.0}
+# shellcheck source=hack/versions.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../versions.sh"
 CACHE=${GOLDENPATH_CACHE:-/var/cache/goldenpath}
 DIR=${CACHE}/promtool/v${PROMETHEUS_VERSION}
 BIN=${DIR}/promtool

@@ -27,12 +27,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/supplychain"
+	"github.com/goldenpath-dev/goldenpath/internal/e2e"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
-// The in-cluster part of the language matrix: kpack in the kind cluster (hack/setup-kind.sh, hack/setup-kpack.sh)
+// The in-cluster part of the language matrix: kpack in the kind cluster (bash hack/setup.sh kind kpack)
 // builds every sample language with the development builder's buildpacks through the same build network, rendered
 // by goldenpath for kpack (Image spec.build.env and spec.build.services): the test's mirror with its private CA
 // (a Secret of type ca-certificates) on the kind network's gateway, forwarding npm and the Go proxy to the
@@ -64,21 +65,12 @@ func (k kube) get(args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// kindEnv reads what hack/setup-kind.sh wrote ($GOLDENPATH_CACHE/kind/env.sh).
+// kindEnv reads what hack/kind/setup.sh wrote (e2e.Env: $GOLDENPATH_CACHE/env.sh and its sections).
 func kindEnv(t *testing.T) kube {
 	t.Helper()
-	file := filepath.Join(getenv("GOLDENPATH_CACHE", "/var/cache/goldenpath"), "kind", "env.sh")
-	data, err := os.ReadFile(file)
-	require.NoError(t, err, "run hack/setup-kind.sh and hack/setup-kpack.sh first")
-	vars := map[string]string{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if k, v, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(line), "export "), "="); ok {
-			vars[k] = strings.Trim(v, `"'`)
-		}
-	}
+	vars, err := e2e.Require("bash hack/setup.sh kind kpack", "GOLDENPATH_KUBECTL", "GOLDENPATH_KUBECONFIG", "GOLDENPATH_KIND_REGISTRY_GATEWAY")
+	require.NoError(t, err)
 	k := kube{kubectl: vars["GOLDENPATH_KUBECTL"], kubeconfig: vars["GOLDENPATH_KUBECONFIG"], gateway: vars["GOLDENPATH_KIND_REGISTRY_GATEWAY"]}
-	require.NotEmpty(t, k.kubectl, file)
-	require.NotEmpty(t, k.gateway, file)
 	k.run(t, nil, "get", "--raw", "/readyz")
 	return k
 }
@@ -93,7 +85,7 @@ func TestLanguagesInCluster(t *testing.T) {
 	reg := testenv.Registry(t)
 	k := kindEnv(t)
 	kp, err := contract.LoadPlatformFile(getenv("GOLDENPATH_KPACK_PLATFORM", filepath.Join(getenv("GOLDENPATH_CACHE", "/var/cache/goldenpath"), "kpack", "platform.yaml")))
-	require.NoError(t, err, "hack/setup-kpack.sh writes the cluster's platform")
+	require.NoError(t, err, "hack/kpack/setup.sh writes the cluster's platform")
 	lifecycle := kp.Builders[contract.DefaultBuilder].Lifecycle
 	require.NotEmpty(t, lifecycle)
 
@@ -232,7 +224,7 @@ environments:
 			local := k.local(latest, reg)
 			dockerRun(t, 5*time.Minute, "pull", local)
 			assert.Equal(t, l.body, strings.TrimSpace(testenv.Get(t, testenv.RunImage(t, local)+"/", 2*time.Minute)))
-			sbom, err := goldenpath.SBOM(context.Background(), local)
+			sbom, err := supplychain.SBOM(context.Background(), local)
 			require.NoError(t, err)
 			var all strings.Builder
 			for _, f := range sbom.Files {

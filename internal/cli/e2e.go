@@ -27,16 +27,16 @@ func newE2ECommand(streams Streams) *cobra.Command {
 		Long: `Run the golden path end to end on a real cluster: build and publish the image
 the contract describes (as goldenpath build does), render the application's
 objects pinned to the published digest, apply its runtime objects to the
-cluster hack/setup-kind.sh made (the namespace, a test Secret per binding,
-the Deployment, Service and Ingress; the kpack Image and Argo CD Application
-only when their CRDs are installed), wait for the rollout and ask the Service
+cluster hack/kind/setup.sh made (the namespace, a test Secret per binding,
+the Deployment, Service and Ingress; not the kpack Image or Argo CD
+Application: the image is built already), wait for the rollout and ask the Service
 over HTTP, through a NodePort published on 127.0.0.1 (or kubectl
 port-forward). The answer is printed; with --expect it must contain TEXT.
 Everything applied is removed afterwards unless --keep.
 
 The cluster is read from $GOLDENPATH_KUBECONFIG and $GOLDENPATH_KUBECTL, else
-from $GOLDENPATH_CACHE/kind/env.sh (written by hack/setup-kind.sh).`,
-		Example: `  bash hack/setup.sh && bash hack/setup-kind.sh && source /var/cache/goldenpath/env.sh
+from $GOLDENPATH_CACHE/env.sh (written by hack/setup.sh kind).`,
+		Example: `  bash hack/setup.sh && bash hack/setup.sh kind && source /var/cache/goldenpath/env.sh
   goldenpath e2e --platform examples/platform/local.yaml -f examples/apps/go/goldenpath.yaml --source . \
       --publish $GOLDENPATH_REGISTRY/apps --expect "hello from goldenpath go app"`,
 	}

@@ -15,9 +15,12 @@ import (
 )
 
 // crdOf names the CRD an object of a custom kind needs; kinds not listed are
-// built in. Objects whose CRD the cluster does not serve are not applied
-// (kpack and Argo CD are not installed in the e2e cluster: the image is
-// built by the pipeline, and the objects are applied directly).
+// built in. Deploy applies custom objects only when asked (ApplyCustom) and
+// the cluster serves their CRD: the image is built by the pipeline and the
+// objects are applied directly, so a kpack Image or Argo CD Application
+// would only make kpack or Argo CD (when they run in the same cluster) build
+// or sync the same app a second time, from a repository the test does not
+// control.
 var crdOf = map[string]string{
 	"kpack.io/Image":                         "images.kpack.io",
 	"kpack.io/ClusterBuilder":                "clusterbuilders.kpack.io",
@@ -75,22 +78,27 @@ type DeployOptions struct {
 	Platform *contract.Platform
 	// Path is the HTTP path asked (default "/").
 	Path string
-	// Timeout bounds the rollout and the first answer (default 3m).
+	// Timeout bounds the rollout and the first answer (default 5m: the
+	// first pull of an image on a cold, loaded node takes minutes).
 	Timeout time.Duration
 	// PortForward reaches the Service with kubectl port-forward instead of
 	// a NodePort published on 127.0.0.1.
 	PortForward bool
+	// ApplyCustom also applies the custom objects (kpack Image, Argo CD
+	// Application, ServiceBinding, ...) whose CRD the cluster serves.
+	ApplyCustom bool
 }
 
 // Deploy renders an application's objects pinned to image, applies its
 // runtime objects (namespace first, a test Secret for each binding, then
 // the Deployment, Service and Ingress; the kpack Image, Argo CD Application
-// and other custom objects only when the cluster serves their CRD), waits
+// and other custom objects only with ApplyCustom and when the cluster serves
+// their CRD), waits
 // for the rollout and reaches the Service over HTTP. Roll moves it to
 // another image. Call Cleanup to remove what it made (the namespace stays).
 func (c *Cluster) Deploy(ctx context.Context, r *contract.AppDeploymentRequest, image string, opts DeployOptions) (*Deployed, error) {
 	if opts.Timeout == 0 {
-		opts.Timeout = 3 * time.Minute
+		opts.Timeout = 5 * time.Minute
 	}
 	if opts.Path == "" {
 		opts.Path = "/"
@@ -158,6 +166,9 @@ func (d *Deployed) apply(ctx context.Context, image string) (*render.Object, err
 		case !api:
 			d.Skipped[o.Path] = "not an API object"
 			continue
+		case crd != "" && !d.opts.ApplyCustom:
+			d.Skipped[o.Kind()+" "+o.Name()] = "custom object (ApplyCustom not set)"
+			continue
 		case crd != "" && !c.HasCRD(ctx, crd):
 			d.Skipped[o.Kind()+" "+o.Name()] = "CRD " + crd + " not installed"
 			continue
@@ -189,7 +200,7 @@ func (d *Deployed) apply(ctx context.Context, image string) (*render.Object, err
 	}
 	if first {
 		d.cleanups = append(d.cleanups, func() {
-			cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			_ = c.Delete(cctx, d.Applied)
 		})
@@ -227,7 +238,7 @@ func (d *Deployed) exposeNodePort(ctx context.Context, svc render.Object, port i
 		return "", err
 	}
 	d.cleanups = append(d.cleanups, func() {
-		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		_ = c.Delete(cctx, []render.Object{np})
 		release()
@@ -281,7 +292,7 @@ type RunRequest struct {
 	// Contract (a file), Application and Source are as for build.Ship.
 	Contract, Application, Source string
 	// Publish is the registry prefix the image is pushed to; the cluster
-	// pulls it from there (hack/setup-kind.sh configures its containerd).
+	// pulls it from there (hack/kind/setup.sh configures its containerd).
 	Publish string
 	// Image skips the build and deploys this reference.
 	Image string
@@ -323,7 +334,7 @@ func (c *Cluster) Run(ctx context.Context, req RunRequest) (*Deployed, *build.Re
 	if err != nil {
 		return nil, built, err
 	}
-	r, err := pick(reqs, req.Application)
+	r, err := goldenpath.PickRequest(reqs, req.Application)
 	if err != nil {
 		return nil, built, err
 	}
@@ -337,23 +348,6 @@ func (c *Cluster) Run(ctx context.Context, req RunRequest) (*Deployed, *build.Re
 		return d, built, fmt.Errorf("%s answered %q, which does not contain %q", d.URL, strings.TrimSpace(d.Body), req.Expect)
 	}
 	return d, built, nil
-}
-
-func pick(reqs []*contract.AppDeploymentRequest, application string) (*contract.AppDeploymentRequest, error) {
-	var found []*contract.AppDeploymentRequest
-	for _, r := range reqs {
-		if application == "" || r.Application == application {
-			found = append(found, r)
-		}
-	}
-	switch {
-	case len(found) == 1:
-		return found[0], nil
-	case len(found) == 0:
-		return nil, fmt.Errorf("no request for application %q", application)
-	default:
-		return nil, fmt.Errorf("%d requests in the contract: pick one with --app", len(found))
-	}
 }
 
 // PublishedPlatform returns a copy of p whose registry is the one images

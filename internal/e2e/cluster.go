@@ -1,5 +1,5 @@
 // Package e2e runs goldenpath end to end on a real Kubernetes cluster: the
-// offline kind cluster hack/setup-kind.sh makes (Kubernetes built from its
+// offline kind cluster hack/kind/setup.sh makes (Kubernetes built from its
 // Go modules, no public image pulled). A Cluster is a handle on it
 // (kubeconfig, kubectl, the NodePorts mapped to 127.0.0.1); Deploy applies
 // an application's rendered runtime objects, waits for the rollout and
@@ -20,9 +20,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,45 +48,9 @@ type Cluster struct {
 	usedPorts map[int]bool
 }
 
-// EnvFile is the file hack/setup-kind.sh writes, under $GOLDENPATH_CACHE.
-const EnvFile = "kind/env.sh"
-
-// Settings reads the cluster settings: the GOLDENPATH_KUBECONFIG,
-// GOLDENPATH_KUBECTL, ... variables when set, else the env file
-// hack/setup-kind.sh wrote ($GOLDENPATH_CACHE/kind/env.sh, default cache
-// /var/cache/goldenpath).
-func Settings() (map[string]string, error) {
-	cache := os.Getenv("GOLDENPATH_CACHE")
-	if cache == "" {
-		cache = "/var/cache/goldenpath"
-	}
-	env := map[string]string{}
-	path := filepath.Join(cache, EnvFile)
-	if data, err := os.ReadFile(path); err == nil {
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		for sc.Scan() {
-			line, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "export ")
-			if !ok {
-				continue
-			}
-			if k, v, ok := strings.Cut(line, "="); ok {
-				env[k] = strings.Trim(v, `"`)
-			}
-		}
-	}
-	for _, k := range []string{"GOLDENPATH_KIND_CLUSTER", "GOLDENPATH_KIND_NODE", "GOLDENPATH_KUBECTL", "GOLDENPATH_KUBECONFIG", "GOLDENPATH_KIND_NODEPORTS"} {
-		if v := os.Getenv(k); v != "" {
-			env[k] = v
-		}
-	}
-	if env["GOLDENPATH_KUBECONFIG"] == "" || env["GOLDENPATH_KUBECTL"] == "" {
-		return nil, fmt.Errorf("no e2e cluster: neither GOLDENPATH_KUBECONFIG and GOLDENPATH_KUBECTL nor %s is set; run `bash hack/setup.sh && bash hack/setup-kind.sh` (see README, \"End-to-end on kind\")", path)
-	}
-	return env, nil
-}
-
-// Connect returns a handle on the cluster hack/setup-kind.sh made (see
-// Settings), after checking that its API server is ready.
+// Connect returns a handle on the cluster hack/kind/setup.sh made (see
+// Settings), after checking that its API server is ready (waiting up to a
+// minute: a loaded machine answers slowly).
 func Connect(ctx context.Context) (*Cluster, error) {
 	env, err := Settings()
 	if err != nil {
@@ -108,12 +70,16 @@ func Connect(ctx context.Context) (*Cluster, error) {
 			c.NodePorts[n] = v
 		}
 	}
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if out, err := c.Kube(cctx, nil, "get", "--raw", "/readyz"); err != nil {
-		return nil, fmt.Errorf("the e2e cluster %q does not answer (kubeconfig %s): %v\n%s(run `bash hack/setup-kind.sh`)", c.Name, c.Kubeconfig, err, out)
+	var last error
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(2 * time.Second) {
+		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		_, last = c.Kube(cctx, nil, "get", "--raw", "/readyz")
+		cancel()
+		if last == nil {
+			return c, nil
+		}
 	}
-	return c, nil
+	return nil, fmt.Errorf("the e2e cluster %q does not answer (kubeconfig %s): %v (run `bash hack/setup.sh kind`)", c.Name, c.Kubeconfig, last)
 }
 
 func (c *Cluster) logf(format string, args ...any) {
@@ -146,20 +112,6 @@ func (c *Cluster) Kube(ctx context.Context, stdin []byte, args ...string) ([]byt
 	return out, nil
 }
 
-// Stream encodes objects as one YAML stream for kubectl.
-func Stream(objs []render.Object) ([]byte, error) {
-	var buf bytes.Buffer
-	for _, o := range objs {
-		data, err := o.YAML()
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: %w", o.Kind(), o.Name(), err)
-		}
-		buf.WriteString("---\n")
-		buf.Write(data)
-	}
-	return buf.Bytes(), nil
-}
-
 // Apply applies objects with server-side apply (field manager
 // FieldManager, taking over conflicting fields). With dryRun the API server
 // validates and admits them (defaulting, schema, admission) without
@@ -168,15 +120,15 @@ func (c *Cluster) Apply(ctx context.Context, objs []render.Object, dryRun bool) 
 	if len(objs) == 0 {
 		return nil
 	}
-	data, err := Stream(objs)
-	if err != nil {
+	var data bytes.Buffer
+	if err := render.Stream(&data, objs); err != nil {
 		return err
 	}
 	args := []string{"apply", "--server-side", "--force-conflicts", "--field-manager", FieldManager, "-f", "-"}
 	if dryRun {
 		args = append(args, "--dry-run=server")
 	}
-	_, err = c.Kube(ctx, data, args...)
+	_, err := c.Kube(ctx, data.Bytes(), args...)
 	return err
 }
 
@@ -203,11 +155,12 @@ func (c *Cluster) ApplyFiles(ctx context.Context, files ...string) error {
 }
 
 // EnsureNamespace creates a namespace unless it exists. A namespace still
-// being deleted (by an earlier run's cleanup) is waited for first.
+// being deleted (by an earlier run's cleanup) is waited for first (up to 10
+// minutes: deleting a namespace on a cold, loaded cluster takes minutes).
 func (c *Cluster) EnsureNamespace(ctx context.Context, name string) error {
 	if phase, err := c.Kube(ctx, nil, "get", "namespace", name, "-o", "jsonpath={.status.phase}", "--ignore-not-found"); err == nil && string(phase) == "Terminating" {
 		c.logf("namespace %s is being deleted: waiting", name)
-		if _, err := c.Kube(ctx, nil, "wait", "--for=delete", "namespace/"+name, "--timeout=180s"); err != nil {
+		if _, err := c.Kube(ctx, nil, "wait", "--for=delete", "namespace/"+name, "--timeout=600s"); err != nil {
 			return err
 		}
 	}
@@ -222,17 +175,18 @@ func (c *Cluster) Delete(ctx context.Context, objs []render.Object) error {
 	if len(objs) == 0 {
 		return nil
 	}
-	data, err := Stream(objs)
-	if err != nil {
+	var data bytes.Buffer
+	if err := render.Stream(&data, objs); err != nil {
 		return err
 	}
-	_, err = c.Kube(ctx, data, "delete", "--ignore-not-found", "--wait=false", "-f", "-")
+	_, err := c.Kube(ctx, data.Bytes(), "delete", "--ignore-not-found", "--wait=false", "-f", "-")
 	return err
 }
 
-// DeleteNamespace deletes a namespace and, with wait, waits until it is gone.
+// DeleteNamespace deletes a namespace and, with wait, waits until it is gone
+// (up to 10 minutes).
 func (c *Cluster) DeleteNamespace(ctx context.Context, name string, wait bool) error {
-	_, err := c.Kube(ctx, nil, "delete", "namespace", name, "--ignore-not-found", "--wait="+strconv.FormatBool(wait), "--timeout=120s")
+	_, err := c.Kube(ctx, nil, "delete", "namespace", name, "--ignore-not-found", "--wait="+strconv.FormatBool(wait), "--timeout=600s")
 	return err
 }
 
@@ -243,17 +197,32 @@ func (c *Cluster) HasCRD(ctx context.Context, name string) bool {
 	return err == nil
 }
 
-// InstallCRDs applies CRD manifests and waits until they are established.
-func (c *Cluster) InstallCRDs(ctx context.Context, files ...string) error {
-	if err := c.ApplyFiles(ctx, files...); err != nil {
-		return err
-	}
-	args := []string{"wait", "--for=condition=Established", "--timeout=60s"}
+// EnsureCRDs installs the CRDs of the manifest files the cluster does not
+// serve yet and waits until they are established; it returns the files it
+// installed. CRDs already served are left alone (kpack's and Argo CD's own,
+// with their conversion webhooks, when those run in the cluster), and
+// nothing is ever removed: deleting a CRD waits for every object of its kind
+// to go, which takes minutes on a cold cluster, and re-creating it per test
+// races other users of the cluster.
+func (c *Cluster) EnsureCRDs(ctx context.Context, files ...string) ([]string, error) {
+	var added []string
 	for _, f := range files {
+		if _, err := c.Kube(ctx, nil, "get", "-f", f, "-o", "name"); err != nil {
+			added = append(added, f)
+		}
+	}
+	if len(added) == 0 {
+		return nil, nil
+	}
+	if err := c.ApplyFiles(ctx, added...); err != nil {
+		return added, err
+	}
+	args := []string{"wait", "--for=condition=Established", "--timeout=300s"}
+	for _, f := range added {
 		args = append(args, "-f", f)
 	}
 	_, err := c.Kube(ctx, nil, args...)
-	return err
+	return added, err
 }
 
 // WaitRollout waits until a Deployment's rollout is complete.
@@ -346,7 +315,7 @@ func (c *Cluster) PortForward(ctx context.Context, namespace, service string, po
 	select {
 	case addr := <-lines:
 		return addr, stop, nil
-	case <-time.After(30 * time.Second):
+	case <-time.After(time.Minute):
 	case <-ctx.Done():
 	}
 	stop()

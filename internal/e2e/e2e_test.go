@@ -6,8 +6,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -32,47 +30,26 @@ var samples = []struct{ app, body string }{
 	{"dockerfile", "hello from goldenpath dockerfile app"},
 }
 
-// logWriter sends the harness's progress to the test log.
-type logWriter struct{ t testing.TB }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
-// connect fails (never skips) when the cluster is missing.
-func connect(t *testing.T) *e2e.Cluster {
-	t.Helper()
-	c, err := e2e.Connect(context.Background())
-	require.NoError(t, err, "the e2e cluster is missing: run `bash hack/setup.sh && bash hack/setup-kind.sh`")
-	c.Log = logWriter{t}
-	return c
-}
-
+// localPlatform is examples/platform/local.yaml with prefixed namespaces.
 func localPlatform(t *testing.T) *contract.Platform {
 	t.Helper()
 	p, err := contract.LoadPlatformFile(filepath.Join(testenv.RepoRoot(t), "examples/platform/local.yaml"))
 	require.NoError(t, err)
-	return p
+	return prefixNamespaces(t, p)
 }
 
-// patchRunImage pushes a patched run image under the run image's registry
-// tag (hack/patch-run-image.sh) and restores the original when the test
-// ends.
-func patchRunImage(t *testing.T, patchID string) {
+// prefixNamespaces returns a copy of p whose environments' namespaces start
+// with the test prefix (GOLDENPATH_E2E_PREFIX), so that runs of several
+// people on one cluster stay apart.
+func prefixNamespaces(t *testing.T, p *contract.Platform) *contract.Platform {
 	t.Helper()
-	script := filepath.Join(testenv.RepoRoot(t), "hack/patch-run-image.sh")
-	cmd := exec.Command("bash", script)
-	cmd.Env = append(os.Environ(), "PATCH_ID="+patchID)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	t.Logf("patched run image: %s", bytes.TrimSpace(out))
-	t.Cleanup(func() {
-		if out, err := exec.Command("bash", script, "--restore").CombinedOutput(); err != nil {
-			t.Errorf("restoring the run image: %v\n%s", err, out)
-		}
-	})
+	cp := *p
+	cp.Environments = map[contract.Environment]contract.EnvironmentConfig{}
+	for name, e := range p.Environments {
+		e.Namespace = prefix(t) + e.Namespace
+		cp.Environments[name] = e
+	}
+	return &cp
 }
 
 // Each sample app goes from its contract to a running, reachable app on the
@@ -87,7 +64,7 @@ func TestSampleAppsFromContractToRunningApp(t *testing.T) {
 	c := connect(t)
 	root := testenv.RepoRoot(t)
 	p := localPlatform(t)
-	publish := reg + "/e2e"
+	publish := reg + "/" + prefix(t) + "e2e"
 	ctx := context.Background()
 
 	type running struct {
@@ -99,7 +76,9 @@ func TestSampleAppsFromContractToRunningApp(t *testing.T) {
 	t.Cleanup(func() {
 		// Deployed.Cleanup ran per app; the namespaces go last.
 		namespaces.Range(func(k, _ any) bool {
-			_ = c.DeleteNamespace(context.Background(), k.(string), false)
+			if err := c.DeleteNamespace(context.Background(), k.(string), false); err != nil {
+				t.Logf("cleanup (not a failure): %v", err)
+			}
 			return true
 		})
 	})
@@ -143,12 +122,17 @@ func TestSampleAppsFromContractToRunningApp(t *testing.T) {
 			}
 		}
 		require.NotEmpty(t, cnb, "no buildpack app is running")
+		// The patched run image goes to a repository of the test's own (the shared run image's tag never moves):
+		// the rebase names it, with Force since the apps' metadata names the builder's run image.
 		patchID := fmt.Sprintf("e2e-%d", time.Now().UnixNano())
-		patchRunImage(t, patchID)
+		runImage := publish + "/run-patched:" + patchID
+		digest, err := e2e.PatchImage(ctx, reg+"/goldenpath/run:bookworm", runImage, patchID)
+		require.NoError(t, err)
+		t.Logf("patched run image %s@%s", runImage, digest)
 
 		rebaser, err := fleet.NewRegistryRebaser(registry.WithInsecureRegistries(reg))
 		require.NoError(t, err)
-		spec := &fleet.RebaseSpec{}
+		spec := &fleet.RebaseSpec{RunImage: runImage, Force: true}
 		for _, app := range cnb {
 			spec.Images = append(spec.Images, apps[app].d.Image)
 		}
@@ -174,7 +158,7 @@ func TestSampleAppsFromContractToRunningApp(t *testing.T) {
 				assert.Equal(t, rebased, r.d.Image)
 				assert.Contains(t, r.d.Body, "hello from goldenpath "+app+" app")
 				// The new pod runs on the patched base.
-				patch, err := c.Exec(ctx, r.d.Namespace, r.d.Name, "cat", "/etc/goldenpath-patch")
+				patch, err := c.Exec(ctx, r.d.Namespace, r.d.Name, "cat", e2e.PatchFile)
 				require.NoError(t, err)
 				assert.Equal(t, patchID, strings.TrimSpace(string(patch)))
 				t.Logf("%s: rebased to %s (top layer %s -> %s), rolled out in %.1fs, total %.1fs",
@@ -182,19 +166,4 @@ func TestSampleAppsFromContractToRunningApp(t *testing.T) {
 			})
 		}
 	})
-}
-
-func short(s string) string {
-	if _, h, ok := strings.Cut(s, ":"); ok && len(h) > 12 {
-		return h[:12]
-	}
-	return s
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -4,7 +4,6 @@ package e2e_test
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -16,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -46,52 +44,14 @@ const (
 	controllerNS = ctlSystem
 )
 
-// logWriter sends progress to the test log.
-type logWriter struct{ t testing.TB }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
-// envFiles reads the env files the setup scripts wrote ($GOLDENPATH_CACHE/
-// {env,kind/env,kpack/env,git/env,argocd/env}.sh), later files winning,
-// the process environment over all.
+// envFiles is what the setup scripts wrote (e2e.Env: $GOLDENPATH_CACHE/env.sh and its sections, the process
+// environment over them), checked for what the scenario needs.
 func envFiles(t *testing.T) map[string]string {
 	t.Helper()
-	cache := os.Getenv("GOLDENPATH_CACHE")
-	if cache == "" {
-		cache = "/var/cache/goldenpath"
-	}
-	env := map[string]string{"GOLDENPATH_CACHE": cache}
-	for _, f := range []string{"env.sh", "kind/env.sh", "git/env.sh", "kpack/env.sh", "argocd/env.sh"} {
-		data, err := os.ReadFile(filepath.Join(cache, f))
-		if err != nil && f == "argocd/env.sh" && os.Getenv("GOLDENPATH_ARGOCD_NAMESPACE") != "" {
-			continue // given in the environment
-		}
-		require.NoError(t, err, "no %s/%s: run hack/setup.sh, setup-kind.sh, setup-git.sh, setup-kpack.sh, setup-argocd.sh (README: Running the golden path in a cluster)", cache, f)
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		for sc.Scan() {
-			line, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "export ")
-			if !ok {
-				continue
-			}
-			if k, v, ok := strings.Cut(line, "="); ok {
-				env[k] = strings.Trim(v, `"'`)
-			}
-		}
-	}
-	for k := range env {
-		if v := os.Getenv(k); v != "" {
-			env[k] = v
-		}
-	}
+	env := e2e.Env()
+	env["GOLDENPATH_CACHE"] = e2e.Cache()
 	for _, k := range []string{"GOLDENPATH_REGISTRY", "GOLDENPATH_REGISTRY_CLUSTER", "GOLDENPATH_KPACK_PLATFORM", "GOLDENPATH_ARGOCD_NAMESPACE", "GOLDENPATH_KIND_NODE"} {
-		if v := os.Getenv(k); v != "" {
-			env[k] = v
-		}
-		require.NotEmpty(t, env[k], "%s is not set by the setup scripts' env files", k)
+		require.NotEmpty(t, env[k], "%s is not set: run bash hack/setup.sh && bash hack/setup.sh kind git kpack argocd (README: Running the golden path in a cluster)", k)
 	}
 	return env
 }
@@ -107,7 +67,7 @@ func randomHex(n int) string {
 // controller, and the test can hold a push or take the server down. It
 // listens on 127.0.0.1 (the test pushes there), on the kind network's
 // gateway over HTTP (Argo CD reads and the controller pushes the GitOps
-// repository) and over TLS with the certificate hack/setup-kpack.sh made
+// repository) and over TLS with the certificate hack/kpack/setup.sh made
 // for its git front (kpack clones sources over https: contracts take no
 // http:// URL).
 type gitRig struct {
@@ -157,7 +117,7 @@ func newGitRig(t *testing.T, gateway, tlsPEM, hookURL string) *gitRig {
 	g.gwHTTP = g.servers[len(g.servers)-1]
 	g.clusterHTTP = "http://" + g.gwHTTPAddr
 	cert, err := tls.X509KeyPair(pemPart(t, tlsPEM, "CERTIFICATE"), pemPart(t, tlsPEM, "PRIVATE KEY"))
-	require.NoError(t, err, "the git TLS certificate of hack/setup-kpack.sh (%s)", tlsPEM)
+	require.NoError(t, err, "the git TLS certificate of hack/kpack/setup.sh (%s)", tlsPEM)
 	tlsAddr := g.listen(gateway+":0", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	g.clusterHTTPS = "https://" + tlsAddr
 	t.Cleanup(func() {

@@ -42,7 +42,7 @@ func setupScenario(t *testing.T) (*scenario, []*sampleApp) {
 	env := envFiles(t)
 	ctx := context.Background()
 	c, err := e2e.Connect(ctx)
-	require.NoError(t, err, "the kind cluster is missing: run hack/setup-kind.sh")
+	require.NoError(t, err, "the kind cluster is missing: run bash hack/setup.sh kind")
 	c.Log = logWriter{t}
 	root := testenv.RepoRoot(t)
 	work := filepath.Join(env["GOLDENPATH_CACHE"], "incluster", ctlPrefix)
@@ -54,7 +54,7 @@ func setupScenario(t *testing.T) (*scenario, []*sampleApp) {
 	s := &scenario{t: t, c: c, env: env, root: root, work: work, gateway: gateway,
 		figs: &figures{file: filepath.Join(work, "figures.txt")}}
 	for _, ns := range []string{"kpack", env["GOLDENPATH_ARGOCD_NAMESPACE"]} {
-		s.kubectl("get", "namespace", ns) // kpack and Argo CD are installed (hack/setup-kpack.sh, setup-argocd.sh)
+		s.kubectl("get", "namespace", ns) // kpack and Argo CD are installed (hack/setup.sh kpack argocd)
 	}
 	s.cleanup(false)
 	if os.Getenv("INCLUSTER_KEEP") != "1" {
@@ -185,7 +185,7 @@ spec:
 	return s, append(apps, unsigned)
 }
 
-// scenarioPlatform is the kind cluster's platform (hack/setup-kpack.sh) made
+// scenarioPlatform is the kind cluster's platform (hack/kpack/setup.sh) made
 // the scenario's own: its registry repositories, run image, namespaces,
 // GitOps repository and Argo CD projects, two environments (dev signs its
 // builds, test does not), and the controller.

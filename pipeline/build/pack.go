@@ -106,7 +106,7 @@ func (b *PackBuilder) Build(ctx context.Context, spec *Spec) (*Result, error) {
 	logger := logging.NewLogWithWriters(tail, tail)
 	c, err := client.NewClient(client.WithLogger(logger), client.WithKeychain(b.reg.Keychain()))
 	if err != nil {
-		return fail(PhaseSetup, fmt.Errorf("connecting to the Docker engine: %w", err), "is the Docker engine running? (hack/setup-docker.sh starts one)")
+		return fail(PhaseSetup, fmt.Errorf("connecting to the Docker engine: %w", err), "is the Docker engine running? (bash hack/setup.sh docker starts one)")
 	}
 	var insecure []string
 	if b.reg.PlainHTTP(tag.RegistryStr()) {

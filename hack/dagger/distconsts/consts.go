@@ -1,6 +1,6 @@
 // Package distconsts stands in for github.com/dagger/dagger/engine/distconsts, a nested module that the
 // github.com/dagger/dagger@v0.19.10 module zip does not contain and the module proxy does not serve.
-// The values are those of Dagger v0.19.x; hack/setup-dagger.sh copies this directory into the source tree.
+// The values are those of Dagger v0.19.x; hack/dagger/setup.sh copies this directory into the source tree.
 // The engine image (hack/dagger/Dockerfile.engine) puts its binaries and content at these paths.
 package distconsts
 

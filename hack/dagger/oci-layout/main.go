@@ -1,5 +1,5 @@
 // Command oci-layout converts a "docker save" tarball of one image into an OCI image layout directory and prints
-// the image's manifest digest. hack/setup-dagger.sh uses it to store the Go SDK runtime image as the built-in
+// the image's manifest digest. hack/dagger/setup.sh uses it to store the Go SDK runtime image as the built-in
 // content of the Dagger engine image (the directory named by distconsts.EngineContainerBuiltinContentDir; the
 // engine finds the image by the digest in DAGGER_GO_SDK_MANIFEST_DIGEST).
 //

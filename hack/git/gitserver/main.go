@@ -1,8 +1,8 @@
 // Command gitserver serves the bare repositories under -root over Git's smart
 // HTTP protocol (fetch and push, no authentication) on every -listen address.
-// hack/setup-git.sh runs it for the in-cluster tests.
+// hack/git/setup.sh runs it for the in-cluster tests.
 //
-//	go run ./hack/gitserver -root /var/cache/goldenpath/git/repos -listen 127.0.0.1:9480 -listen 172.19.0.1:9480
+//	go run ./hack/git/gitserver -root /var/cache/goldenpath/git/repos -listen 127.0.0.1:9480 -listen 172.19.0.1:9480
 package main
 
 import (

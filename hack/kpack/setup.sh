@@ -1,39 +1,34 @@
 #!/usr/bin/env bash
-# setup-kpack.sh: kpack running in the offline kind cluster of hack/setup-kind.sh, made without pulling any image:
+# hack/kpack/setup.sh: kpack running in the offline kind cluster of hack/kind/setup.sh, made without pulling any image:
 #   1. binaries        kpack's six commands (controller, webhook, build-init, build-waiter, completion, rebase) from
 #                      the github.com/pivotal/kpack module, in a scratch module under the cache, never the project's
 #                      go.mod (hack/kpack/build-kpack.sh, ~10 min cold)          -> $KPACK_DIR/v<v>/bin
-#   2. git over TLS    goldenpath contracts take https:// or ssh:// git URLs only, the git server of hack/setup-git.sh
+#   2. git over TLS    goldenpath contracts take https:// or ssh:// git URLs only, the git server of hack/git/setup.sh
 #                      speaks plain HTTP: a TLS front (socat) on the kind network's gateway, with a certificate from a CA
 #                      of its own (made once, under $KPACK_DIR/git-tls) that the kpack images trust
 #   3. images          each binary alone in an image at /cnb/process/<name>, user 65532 (hack/kpack/Dockerfile.component),
 #                      CA bundle = the host's + the git CA, pushed to the registry as goldenpath/kpack/<name>:v<v>
 #   4. lifecycle image the CNB lifecycle tarball of hack/setup.sh under /cnb, with the labels kpack reads
 #                      (hack/kpack/Dockerfile.lifecycle)                      -> goldenpath/kpack/lifecycle:<lifecycle v>
-#   5. registry name   the node's containerd pulls <gateway>:<port>/... over plain HTTP too (a hosts.toml next to the one
-#                      setup-kind.sh writes): kpack names every image it writes by the address pods reach the registry
-#                      at, and build pods run the builder image kpack assembled
+#   5. (registry name: kpack names every image it writes by the address pods reach the registry at, <gateway>:<port>;
+#                      hack/kind/setup.sh has the node's containerd pull that name over plain HTTP too)
 #   6. deploy          the module's config/*.yaml (schema.yaml left out, the #@ template values and images substituted;
 #                      images pinned by digest) applied server-side; waits for kpack-controller and kpack-webhook
 #   7. platform        $KPACK_DIR/platform.yaml from hack/kpack/platform.yaml.in: a goldenpath Platform whose rendered
 #                      ClusterStore/ClusterStack/ClusterLifecycle/ClusterBuilder work in this cluster
-# Every step is keyed by its inputs (hack/lib.sh stamps); a second run with kpack up only checks. Needs hack/setup.sh
-# and hack/setup-kind.sh first. Writes $GOLDENPATH_CACHE/kpack/env.sh:
+# Every step is keyed by its inputs (hack/lib.sh stamps); a second run with kpack up only checks. Needs the registry,
+# the builder and the kind cluster first (and the git server for step 2). Writes the kpack section of env.sh:
 #
-#   bash hack/setup.sh && bash hack/setup-kind.sh && bash hack/setup-kpack.sh && source /var/cache/goldenpath/kpack/env.sh
-#
-# Remove kpack from the cluster (not the images or binaries) with: hack/setup-kpack.sh --uninstall
-#   bash hack/setup-kpack.sh --cached   # exit 0 when the kpack binaries (the long step) are cached, else 1; no changes
+#   bash hack/setup.sh && bash hack/setup.sh kind git kpack && source /var/cache/goldenpath/env.sh
+#   bash hack/kpack/setup.sh --cached     # exit 0 when the kpack binaries (the long step) are cached, else 1
+#   bash hack/kpack/setup.sh --teardown   # remove kpack from the cluster (not the images or binaries)
 set -euo pipefail
-# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 mode=${1:-}
-
-KPACK_VERSION=${KPACK_VERSION:-0.17.1}
 KPACK_DIR=${GOLDENPATH_CACHE}/kpack
 KPACK_BIN=${KPACK_DIR}/v${KPACK_VERSION}/bin
 HERE=${GOLDENPATH_ROOT}/hack/kpack
-GO=$(command -v go || echo /usr/local/go/bin/go)
 COMPONENTS=(controller webhook build-init build-waiter completion rebase)
 export GOWORK=off
 # Bump a recipe number when the way a step builds its output changes (its other inputs are hashed).
@@ -41,57 +36,30 @@ RECIPE_BIN=1 RECIPE_IMAGES=1 RECIPE_DEPLOY=1
 
 go_version=$("$GO" env GOVERSION)
 bin_key() { stamp_key "kpack-bin-v${RECIPE_BIN}" "$KPACK_VERSION" "$go_version" "${HERE}/build-kpack.sh"; }
-if [[ $mode == --cached ]]; then
-  if stamp_ok kpack-bin "$(bin_key)" && [[ -x ${KPACK_BIN}/controller ]]; then
-    log "kpack v${KPACK_VERSION} binaries are cached (${KPACK_BIN})"
-    exit 0
-  fi
-  log "kpack v${KPACK_VERSION} binaries are not cached: setup-kpack.sh would compile them"
-  exit 1
-fi
+[[ $mode != --cached ]] || cache_probe "kpack v${KPACK_VERSION} binaries (${KPACK_BIN})" eval 'stamp_ok kpack-bin "$(bin_key)" && [[ -x ${KPACK_BIN}/controller ]]'
 
 setup_lock
 require_docker
 require_kind
 
-if [[ $mode == --uninstall ]]; then
-  [[ -f ${KPACK_DIR}/deploy/kpack.yaml ]] || die "nothing to uninstall (no ${KPACK_DIR}/deploy/kpack.yaml)"
+if [[ $mode == --teardown ]]; then
+  [[ -f ${KPACK_DIR}/deploy/kpack.yaml ]] || die "nothing to remove (no ${KPACK_DIR}/deploy/kpack.yaml)"
   "${KUBECTL[@]}" delete --ignore-not-found -f "${KPACK_DIR}/deploy/lifecycle.yaml" -f "${KPACK_DIR}/deploy/kpack.yaml" >&2 || true
   rm -f "${GOLDENPATH_CACHE}/stamps/kpack-deploy"
+  env_remove kpack
   exit 0
 fi
 
 REGISTRY=$(registry_addr)                        # where the host pushes: 127.0.0.1:PORT
 REGISTRY_CLUSTER=${GOLDENPATH_KIND_REGISTRY_GATEWAY} # where pods reach it: <gateway>:PORT
-[[ ${REGISTRY_CLUSTER##*:} == "${REGISTRY##*:}" ]] || die "kind env names ${REGISTRY_CLUSTER}, registry is ${REGISTRY}: re-run hack/setup-kind.sh"
+[[ ${REGISTRY_CLUSTER##*:} == "${REGISTRY##*:}" ]] || die "kind env names ${REGISTRY_CLUSTER}, registry is ${REGISTRY}: re-run hack/setup.sh kind"
 REPO=goldenpath/kpack
 LIFECYCLE_REPO=${REPO}/lifecycle
 
 # --- 1. binaries ------------------------------------------------------------------------------------------------
 binaries() {
-  local key
-  key=$(bin_key)
-  if stamp_ok kpack-bin "$key" && [[ -x ${KPACK_BIN}/controller ]]; then return 0; fi
-  log "compiling kpack v${KPACK_VERSION} from its Go module (cold: ~10 min on 2 cores; log: ${GOLDENPATH_CACHE}/logs/kpack-bin.log)"
-  rm -rf "${KPACK_BIN}.tmp"
-  logged kpack-bin bash "${HERE}/build-kpack.sh" "${KPACK_DIR}/v${KPACK_VERSION}/src" "${KPACK_BIN}.tmp" "$KPACK_VERSION"
-  rm -rf "$KPACK_BIN"
-  mv "${KPACK_BIN}.tmp" "$KPACK_BIN"
-  stamp_write kpack-bin "$key"
-}
-
-# push LOCAL REMOTE: push a local image, print the remote digest.
-push() {
-  "$DOCKER" tag "$1" "$2"
-  logged kpack-push "$DOCKER" push "$2"
-  grep -oE 'sha256:[0-9a-f]{64}' "${GOLDENPATH_CACHE}/logs/kpack-push.log" | tail -n1
-}
-# remote_digest REF: the digest the registry serves for REF (host side), or nothing.
-remote_digest() {
-  local repo=${1#*/} tag=${1##*:}
-  repo=${repo%:*}
-  curl -fsS -o /dev/null -D - -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
-    "http://${REGISTRY}/v2/${repo}/manifests/${tag}" 2>/dev/null | tr -d '\r' | awk 'tolower($1) == "docker-content-digest:" { print $2 }'
+  compile kpack-bin "$(bin_key)" "$KPACK_BIN" "kpack v${KPACK_VERSION} from its Go module (cold: ~10 min on 2 cores)" \
+    bash "${HERE}/build-kpack.sh" "${KPACK_DIR}/v${KPACK_VERSION}/src" "${KPACK_BIN}.tmp" "$KPACK_VERSION"
 }
 
 # --- 2. git over TLS --------------------------------------------------------------------------------------------
@@ -119,29 +87,17 @@ git_ca() {
   fi
 }
 git_tls_front() {
-  local env=${GOLDENPATH_CACHE}/git/env.sh git_url gw=${REGISTRY_CLUSTER%:*}
-  if [[ ! -f $env ]]; then
-    warn "no ${env}: no git server (run hack/setup-git.sh, then this again)"
+  local gw=${REGISTRY_CLUSTER%:*} target
+  if [[ -z ${GOLDENPATH_GIT_URL:-} ]]; then
+    warn "no git server (run hack/setup.sh git, then this again)"
     return 0
   fi
-  # shellcheck source=/dev/null
-  git_url=$(source "$env" && echo "$GOLDENPATH_GIT_URL")
-  local target=${git_url#http://} pidfile=${GIT_TLS_DIR}/front.pid want
+  target=${GOLDENPATH_GIT_URL#http://}
   target=${target%%/*}
-  want="${gw}:${GIT_TLS_PORT}->${target} $(sha256sum <"${GIT_TLS_DIR}/server.pem" | cut -c1-16)"
-  if ! [[ -f $pidfile ]] || ! kill -0 "$(cat "$pidfile")" 2>/dev/null || [[ $(cat "${GIT_TLS_DIR}/front.want" 2>/dev/null) != "$want" ]]; then
-    if [[ -f $pidfile ]]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
-    ! port_in_use_at "$gw" "$GIT_TLS_PORT" || die "${gw}:${GIT_TLS_PORT} is taken by another process: set GIT_TLS_PORT"
-    setsid socat "OPENSSL-LISTEN:${GIT_TLS_PORT},bind=${gw},reuseaddr,fork,verify=0,cert=${GIT_TLS_DIR}/server.pem" \
-      "TCP:${target}" >>"${GOLDENPATH_CACHE}/logs/kpack-git-tls.log" 2>&1 </dev/null 9>&- &
-    echo $! >"$pidfile"
-    echo "$want" >"${GIT_TLS_DIR}/front.want"
-    wait_for 10 "the git TLS front on ${gw}:${GIT_TLS_PORT}" curl -sS --cacert "${GIT_TLS_DIR}/ca.crt" -o /dev/null "https://${gw}:${GIT_TLS_PORT}/"
-    log "git TLS front https://${gw}:${GIT_TLS_PORT} -> http://${target} (pid $(cat "$pidfile"))"
-  fi
+  forwarder kpack-git-tls "OPENSSL-LISTEN:${GIT_TLS_PORT},bind=${gw},reuseaddr,fork,verify=0,cert=${GIT_TLS_DIR}/server.pem" "TCP:${target}"
+  wait_for 60 "the git TLS front on ${gw}:${GIT_TLS_PORT}" curl -sS --cacert "${GIT_TLS_DIR}/ca.crt" -o /dev/null "https://${gw}:${GIT_TLS_PORT}/"
   GIT_URL_CLUSTER_TLS=https://${gw}:${GIT_TLS_PORT}
 }
-port_in_use_at() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 # --- 3. component images ----------------------------------------------------------------------------------------
 declare -A DIGEST
@@ -151,8 +107,7 @@ component_images() {
     "${HERE}/Dockerfile.component" "${HERE}/rootfs" /etc/ssl/certs/ca-certificates.crt "${GIT_TLS_DIR}/ca.crt" "$REGISTRY")
   if stamp_ok kpack-images "$key"; then
     for name in "${COMPONENTS[@]}"; do
-      ref=${REGISTRY}/${REPO}/${name}:v${KPACK_VERSION}
-      DIGEST[$name]=$(remote_digest "$ref")
+      DIGEST[$name]=$(remote_digest "${REGISTRY}/${REPO}/${name}:v${KPACK_VERSION}")
       [[ -n ${DIGEST[$name]} ]] || break
     done
     [[ -n ${DIGEST[rebase]:-} ]] && return 0
@@ -167,8 +122,8 @@ component_images() {
     sed -e "s|@NAME@|${name}|g" -e "s|@VERSION@|${KPACK_VERSION}|g" "${HERE}/Dockerfile.component" >"${ctx}/Dockerfile.${name}"
     DOCKER_BUILDKIT=1 logged "kpack-image-${name}" "$DOCKER" build -t "goldenpath/kpack-${name}:v${KPACK_VERSION}" \
       -f "${ctx}/Dockerfile.${name}" "$ctx"
-    DIGEST[$name]=$(push "goldenpath/kpack-${name}:v${KPACK_VERSION}" "${REGISTRY}/${REPO}/${name}:v${KPACK_VERSION}")
-    [[ -n ${DIGEST[$name]} ]] || die "no digest after pushing ${REPO}/${name}"
+    ref=$(push_image "goldenpath/kpack-${name}:v${KPACK_VERSION}" "${REGISTRY}/${REPO}/${name}:v${KPACK_VERSION}")
+    DIGEST[$name]=${ref##*@}
   done
   rm -rf "$ctx"
   stamp_write kpack-images "$key"
@@ -199,8 +154,8 @@ print(json.dumps(tomllib.load(open(sys.argv[1], "rb"))["apis"], separators=(",",
     DOCKER_BUILDKIT=1 logged kpack-lifecycle "$DOCKER" build -t "goldenpath/kpack-lifecycle:${LIFECYCLE_VERSION}" \
       --build-arg "BUILDER_METADATA=${meta}" --build-arg "LIFECYCLE_APIS=${apis}" --build-arg "VERSION=${LIFECYCLE_VERSION}" "$ctx"
     rm -rf "$ctx"
-    DIGEST[lifecycle]=$(push "goldenpath/kpack-lifecycle:${LIFECYCLE_VERSION}" "$ref")
-    [[ -n ${DIGEST[lifecycle]} ]] || die "no digest after pushing ${LIFECYCLE_REPO}"
+    ref=$(push_image "goldenpath/kpack-lifecycle:${LIFECYCLE_VERSION}" "$ref")
+    DIGEST[lifecycle]=${ref##*@}
     stamp_write kpack-lifecycle "$key"
   fi
   LIFECYCLE_IMAGE=${REGISTRY_CLUSTER}/${LIFECYCLE_REPO}:${LIFECYCLE_VERSION}
@@ -208,34 +163,13 @@ print(json.dumps(tomllib.load(open(sys.argv[1], "rb"))["apis"], separators=(",",
 
 # --- 4b. run image ----------------------------------------------------------------------------------------------
 # kpack's stack runs apps on a copy of the run image of hack/setup.sh, goldenpath/kpack/run, so that patching it to test
-# rebases (hack/kpack/smoke.sh with hack/patch-run-image.sh) changes nothing for other users of goldenpath/run. Pushed
+# rebases (the in-cluster scenario, go test -tags incluster) changes nothing for other users of goldenpath/run. Pushed
 # when missing only: a patched copy stays patched until "hack/patch-run-image.sh --restore <ref>".
 RUN_REPO=${REPO}/run
 run_image() {
   local ref=${REGISTRY}/${RUN_REPO}:${DEBIAN_SUITE}
-  [[ -n $(remote_digest "$ref") ]] || push "$RUN_IMAGE" "$ref" >/dev/null
+  [[ -n $(remote_digest "$ref") ]] || push_image "$RUN_IMAGE" "$ref" >/dev/null
   KPACK_RUN_IMAGE=${REGISTRY_CLUSTER}/${RUN_REPO}:${DEBIAN_SUITE}
-}
-
-# --- 5. the registry under its cluster name ---------------------------------------------------------------------
-# setup-kind.sh mounts ${GOLDENPATH_CACHE}/kind/cluster/certs.d into the node as /etc/containerd/certs.d (containerd
-# reads it at each pull) with a hosts.toml for 127.0.0.1:PORT. kpack writes image references with the address pods
-# use, the gateway: the builder image it assembles runs as build pods' containers and the apps it builds run as
-# Deployments, so containerd must pull that name over plain HTTP too.
-registry_alias() {
-  local dir=${GOLDENPATH_CACHE}/kind/cluster/certs.d/${REGISTRY_CLUSTER}
-  [[ -d ${GOLDENPATH_CACHE}/kind/cluster/certs.d ]] || die "no ${GOLDENPATH_CACHE}/kind/cluster/certs.d: run hack/setup-kind.sh"
-  mkdir -p "$dir"
-  cat >"${dir}/hosts.toml.tmp" <<EOF
-# Written by hack/setup-kpack.sh: images named ${REGISTRY_CLUSTER}/... (the registry as pods reach it, through the
-# forwarder of hack/setup-kind.sh on the kind network's gateway) are pulled over plain HTTP.
-server = "http://${REGISTRY_CLUSTER}"
-
-[host."http://${REGISTRY_CLUSTER}"]
-  capabilities = ["pull", "resolve"]
-EOF
-  mv "${dir}/hosts.toml.tmp" "${dir}/hosts.toml"
-  curl -fsS "http://${REGISTRY_CLUSTER}/v2/" >/dev/null || die "the registry forwarder ${REGISTRY_CLUSTER} does not answer: run hack/setup-kind.sh"
 }
 
 # --- 6. deploy --------------------------------------------------------------------------------------------------
@@ -249,7 +183,7 @@ write_manifests() {
   src=$(kpack_src)
   mkdir -p "$out"
   {
-    echo "# Written by hack/setup-kpack.sh from github.com/pivotal/kpack@v${KPACK_VERSION}/config (schema.yaml and the"
+    echo "# Written by hack/kpack/setup.sh from github.com/pivotal/kpack@v${KPACK_VERSION}/config (schema.yaml and the"
     echo "# default ClusterLifecycle left out, template values substituted)."
     for f in "${src}"/config/*.yaml; do
       case $(basename "$f") in schema.yaml | default_clusterlifecycle.yaml) continue ;; esac
@@ -292,18 +226,18 @@ deploy() {
   logged kpack-apply "${KUBECTL[@]}" apply --server-side --force-conflicts --field-manager goldenpath-setup -f "${KPACK_DIR}/deploy/kpack.yaml"
   local crds
   mapfile -t crds < <("${KUBECTL[@]}" get crd -o name | grep -E '\.kpack\.io$')
-  "${KUBECTL[@]}" wait --for condition=Established --timeout 60s "${crds[@]}" >/dev/null
-  "${KUBECTL[@]}" -n kpack rollout status deployment kpack-webhook --timeout 180s >&2
-  "${KUBECTL[@]}" -n kpack rollout status deployment kpack-controller --timeout 180s >&2
+  "${KUBECTL[@]}" wait --for condition=Established --timeout 300s "${crds[@]}" >/dev/null
+  "${KUBECTL[@]}" -n kpack rollout status deployment kpack-webhook --timeout 600s >&2
+  "${KUBECTL[@]}" -n kpack rollout status deployment kpack-controller --timeout 600s >&2
   # The webhook makes its certificates and patches its webhook configurations when it starts: retry until it admits.
   local i
-  for ((i = 0; i < 60; i++)); do
+  for ((i = 0; i < 150; i++)); do
     "${KUBECTL[@]}" apply --server-side --force-conflicts --field-manager goldenpath-setup -f "${KPACK_DIR}/deploy/lifecycle.yaml" \
       >"${GOLDENPATH_CACHE}/logs/kpack-apply-lifecycle.log" 2>&1 && break
     sleep 2
   done
-  [[ $i -lt 60 ]] || die "the default ClusterLifecycle was not admitted: $(tail -n 3 "${GOLDENPATH_CACHE}/logs/kpack-apply-lifecycle.log")"
-  "${KUBECTL[@]}" wait --for condition=Ready --timeout 120s clusterlifecycle default-lifecycle >&2 ||
+  [[ $i -lt 150 ]] || die "the default ClusterLifecycle was not admitted: $(tail -n 3 "${GOLDENPATH_CACHE}/logs/kpack-apply-lifecycle.log")"
+  "${KUBECTL[@]}" wait --for condition=Ready --timeout 300s clusterlifecycle default-lifecycle >&2 ||
     die "ClusterLifecycle default-lifecycle is not Ready: $("${KUBECTL[@]}" get clusterlifecycle default-lifecycle -o jsonpath='{.status.conditions}')"
   kpack_ready || die "kpack is not ready: $("${KUBECTL[@]}" -n kpack get pods 2>&1)"
   stamp_write kpack-deploy "$key"
@@ -312,10 +246,7 @@ deploy() {
 # --- 7. platform file -------------------------------------------------------------------------------------------
 write_platform() {
   local gitops="https://github.com/goldenpath-dev/gitops"
-  if [[ -f ${GOLDENPATH_CACHE}/git/env.sh ]]; then
-    # shellcheck source=/dev/null
-    gitops=$(source "${GOLDENPATH_CACHE}/git/env.sh" && echo "${GOLDENPATH_GIT_URL_CLUSTER:-${GOLDENPATH_GIT_URL}}/gitops.git")
-  fi
+  if [[ -n ${GOLDENPATH_GIT_URL:-} ]]; then gitops=${GOLDENPATH_GIT_URL_CLUSTER:-${GOLDENPATH_GIT_URL}}/gitops.git; fi
   sed -e "s|@REGISTRY@|${REGISTRY_CLUSTER}|g" -e "s|@LIFECYCLE_IMAGE@|${LIFECYCLE_IMAGE}|g" \
     -e "s|@RUN_IMAGE@|${KPACK_RUN_IMAGE}|g" -e "s|@GITOPS_URL@|${gitops}|g" \
     "${HERE}/platform.yaml.in" >"${KPACK_DIR}/platform.yaml.tmp"
@@ -323,9 +254,8 @@ write_platform() {
 }
 
 write_env() {
-  local env=${KPACK_DIR}/env.sh
-  cat >"${env}.tmp" <<EOF
-# Written by hack/setup-kpack.sh: kpack v${KPACK_VERSION} in the kind cluster ${GOLDENPATH_KIND_CLUSTER}. Source it.
+  env_write kpack <<EOF
+# kpack (hack/kpack/setup.sh): kpack v${KPACK_VERSION} in the kind cluster ${GOLDENPATH_KIND_CLUSTER}.
 export GOLDENPATH_KPACK_VERSION=${KPACK_VERSION}
 export GOLDENPATH_KPACK_NAMESPACE=kpack
 export GOLDENPATH_KPACK_PLATFORM=${KPACK_DIR}/platform.yaml
@@ -337,7 +267,6 @@ export GOLDENPATH_KPACK_GIT_CA=${GIT_TLS_DIR}/ca.crt
 export GOLDENPATH_KPACK_RUN_IMAGE=${KPACK_RUN_IMAGE}
 export GOLDENPATH_KPACK_RUN_IMAGE_HOST=${REGISTRY}/${RUN_REPO}:${DEBIAN_SUITE}
 EOF
-  mv "${env}.tmp" "$env"
 }
 
 total_start=$(date +%s.%N)
@@ -347,9 +276,7 @@ timed "kpack: git TLS front" git_tls_front
 timed "kpack: component images" component_images
 timed "kpack: lifecycle image" lifecycle_image
 timed "kpack: run image" run_image
-timed "kpack: registry name ${REGISTRY_CLUSTER} for containerd" registry_alias
 timed "kpack: deploy" deploy
 write_platform
 write_env
-log "setup-kpack: total $(elapsed "$total_start")s; environment in ${KPACK_DIR}/env.sh:"
-grep '^export ' "${KPACK_DIR}/env.sh" | sed 's/^export //'
+log "kpack: total $(elapsed "$total_start")s"

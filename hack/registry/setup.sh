@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# setup-registry.sh: run Debian's docker-registry (distribution 2.8) on 127.0.0.1 with its own config, storage
+# hack/registry/setup.sh: run Debian's docker-registry (distribution 2.8) on 127.0.0.1 with its own config, storage
 # under $GOLDENPATH_CACHE/registry. Idempotent: a registry that we started and that still answers is reused.
 # Prints the address (e.g. 127.0.0.1:5111) on stdout; everything else goes to stderr.
 #
-#   REGISTRY_PORT=5111 bash hack/setup-registry.sh   # REGISTRY_PORT is optional: default 5111, else a free port
+#   REGISTRY_PORT=5111 bash hack/registry/setup.sh   # REGISTRY_PORT is optional: default 5111, else a free port
+#   bash hack/registry/setup.sh --cached             # exit 0 when docker-registry is installed, else 1
 set -euo pipefail
-# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+[[ ${1:-} != --cached ]] || cache_probe "docker-registry" test -x /usr/bin/docker-registry
 setup_lock
 
 DIR=${GOLDENPATH_CACHE}/registry
@@ -44,7 +46,7 @@ choose_port() {
 
 write_config() {
   cat >"$CONFIG" <<EOF
-# Written by hack/setup-registry.sh: the goldenpath test registry (plain HTTP, loopback only, no auth).
+# Written by hack/registry/setup.sh: the goldenpath test registry (plain HTTP, loopback only, no auth).
 version: 0.1
 log:
   # warn and no access log: at info the registry spends a quarter of its CPU logging (measured by bench/rebase.sh).
@@ -76,7 +78,7 @@ stop_ours() {
   if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/${pid}/cmdline" | grep -qF -- "$CONFIG"; then
     log "stopping our registry (pid ${pid})"
     kill "$pid"
-    wait_for 10 "registry pid ${pid} to exit" eval "! kill -0 ${pid}"
+    wait_for 60 "registry pid ${pid} to exit" eval "! kill -0 ${pid}"
   fi
   rm -f "$PIDFILE"
 }
@@ -96,7 +98,7 @@ start_registry() {
     log "starting docker-registry on 127.0.0.1:${port} (log: ${GOLDENPATH_CACHE}/logs/registry.log)"
     GOGC=400 setsid /usr/bin/docker-registry serve "$CONFIG" >>"${GOLDENPATH_CACHE}/logs/registry.log" 2>&1 </dev/null 9>&- &
     echo $! >"$PIDFILE"
-    wait_for 30 "the registry on 127.0.0.1:${port}" ours "$port"
+    wait_for 120 "the registry on 127.0.0.1:${port}" ours "$port"
   fi
   echo "127.0.0.1:${port}" >"${DIR}/addr"
 }

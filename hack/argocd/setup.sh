@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# setup-argocd.sh: Argo CD running in the offline kind cluster of hack/setup-kind.sh, built without pulling any image:
+# hack/argocd/setup.sh: Argo CD running in the offline kind cluster of hack/kind/setup.sh, built without pulling any image:
 #   1. binaries   Argo CD's application controller and repo server (one multi-call "argocd" binary) and kustomize,
 #                 from their Go modules in a scratch module under the cache (hack/argocd/build-argocd.sh; never the
 #                 project's go.mod). Argo CD 3.6 needs Go 1.27: GOTOOLCHAIN=go1.27.3.   -> $ARGO_DIR/v<v>/bin
@@ -12,23 +12,15 @@
 #                 service environment variables (no CoreDNS in the cluster), timeout.reconciliation 5s in argocd-cm
 #                 (upstream 120s + jitter; see patches.yaml), images substituted. Namespace "argocd".
 # Every step is keyed by its inputs (stamps) and skipped when nothing changed; a second run only checks (seconds).
-# Needs hack/setup.sh (Docker, registry) and hack/setup-kind.sh (cluster). Writes $GOLDENPATH_CACHE/argocd/env.sh:
+# Needs the Docker engine, the registry and the kind cluster. Writes the argocd section of env.sh:
 #
-#   bash hack/setup-argocd.sh && source /var/cache/goldenpath/argocd/env.sh
+#   bash hack/setup.sh && bash hack/setup.sh kind argocd && source /var/cache/goldenpath/env.sh
+#   bash hack/argocd/setup.sh --cached    # exit 0 when the binaries (the long step) are cached, else 1
 #
-#   bash hack/setup-argocd.sh --cached    # exit 0 when the binaries (the long step) are cached, else 1; no changes
-#
-# Settings: ARGOCD_VERSION (3.6.1), KUSTOMIZE_VERSION (5.8.2), ARGOCD_GOTOOLCHAIN (go1.27.3),
-# ARGOCD_RECONCILIATION (5s: argocd-cm's timeout.reconciliation).
+# Settings: the versions in hack/versions.sh; ARGOCD_RECONCILIATION (5s: argocd-cm's timeout.reconciliation).
 set -euo pipefail
-# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-check_cache=""
-[[ ${1:-} == --cached ]] && check_cache=1
-
-ARGOCD_VERSION=${ARGOCD_VERSION:-3.6.1}
-KUSTOMIZE_VERSION=${KUSTOMIZE_VERSION:-5.8.2}
-ARGOCD_GOTOOLCHAIN=${ARGOCD_GOTOOLCHAIN:-go1.27.3}
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 ARGOCD_RECONCILIATION=${ARGOCD_RECONCILIATION:-5s}
 ARGOCD_NAMESPACE=argocd
 ARGO_DIR=${GOLDENPATH_CACHE}/argocd
@@ -37,21 +29,13 @@ BIN=${VER_DIR}/bin
 HERE=${GOLDENPATH_ROOT}/hack/argocd
 ARGOCD_IMAGE=goldenpath/argocd:v${ARGOCD_VERSION}
 REDIS_IMAGE=goldenpath/argocd-redis:${DEBIAN_SUITE}
-GO=$(command -v go || echo /usr/local/go/bin/go)
 export GOWORK=off GOTOOLCHAIN=$ARGOCD_GOTOOLCHAIN ARGOCD_VERSION KUSTOMIZE_VERSION GO
 # Bump a recipe number when the way a step builds its output changes (its other inputs are hashed).
 RECIPE_BIN=1 RECIPE_IMAGES=1 RECIPE_DEPLOY=1
 
 go_version=$(cd / && "$GO" env GOVERSION)
 bin_key() { stamp_key "argocd-bin-v${RECIPE_BIN}" "$ARGOCD_VERSION" "$KUSTOMIZE_VERSION" "$go_version" "${HERE}/build-argocd.sh"; }
-if [[ -n $check_cache ]]; then
-  if stamp_ok argocd-bin "$(bin_key)" && [[ -x ${BIN}/argocd && -x ${BIN}/kustomize ]]; then
-    log "Argo CD v${ARGOCD_VERSION} binaries are cached (${BIN})"
-    exit 0
-  fi
-  log "Argo CD v${ARGOCD_VERSION} binaries are not cached: setup-argocd.sh would compile them"
-  exit 1
-fi
+[[ ${1:-} != --cached ]] || cache_probe "Argo CD v${ARGOCD_VERSION} binaries (${BIN})" eval 'stamp_ok argocd-bin "$(bin_key)" && [[ -x ${BIN}/argocd && -x ${BIN}/kustomize ]]'
 setup_lock
 require_docker
 require_kind
@@ -60,21 +44,14 @@ argo_src() { (cd / && GOFLAGS=-mod=mod "$GO" mod download -json "github.com/argo
 
 # --- 1. binaries ------------------------------------------------------------------------------------------------
 binaries() {
-  local key
-  key=$(bin_key)
-  if stamp_ok argocd-bin "$key" && [[ -x ${BIN}/argocd && -x ${BIN}/kustomize ]]; then return 0; fi
-  log "compiling Argo CD v${ARGOCD_VERSION} and kustomize v${KUSTOMIZE_VERSION} (cold: ~10 min on 2 cores; log: ${GOLDENPATH_CACHE}/logs/argocd-bin.log)"
-  rm -rf "${BIN}.tmp"
-  logged argocd-bin nice bash "${HERE}/build-argocd.sh" "${VER_DIR}/src" "${BIN}.tmp"
-  rm -rf "$BIN"
-  mv "${BIN}.tmp" "$BIN"
-  stamp_write argocd-bin "$key"
+  compile argocd-bin "$(bin_key)" "$BIN" "Argo CD v${ARGOCD_VERSION} and kustomize v${KUSTOMIZE_VERSION} (cold: ~10 min on 2 cores)" \
+    nice bash "${HERE}/build-argocd.sh" "${VER_DIR}/src" "${BIN}.tmp"
 }
 
 # --- 2. images --------------------------------------------------------------------------------------------------
 images() {
   [[ -n $(image_id "$BASE_IMAGE") ]] || die "no local ${BASE_IMAGE}: run hack/setup.sh first"
-  local src key ctx old
+  local src key ctx
   src=$(argo_src)
   key=$(stamp_key "argocd-image-v${RECIPE_IMAGES}" "${HERE}/Dockerfile" "$(cat "${GOLDENPATH_CACHE}/stamps/argocd-bin")" \
     "${src}/hack/gpg-wrapper.sh" "${src}/hack/git-verify-wrapper.sh" "${src}/entrypoint.sh" "$(image_id "$BASE_IMAGE")")
@@ -83,54 +60,20 @@ images() {
     cp "${HERE}/Dockerfile" "${BIN}/argocd" "${BIN}/kustomize" "${src}/hack/gpg-wrapper.sh" \
       "${src}/hack/git-verify-wrapper.sh" "${src}/entrypoint.sh" "$ctx/"
     chmod -R u+w,a+rx "$ctx"
-    old=$(image_id "$ARGOCD_IMAGE")
-    DOCKER_BUILDKIT=1 logged argocd-image "$DOCKER" build --network host --build-arg "BASE=${BASE_IMAGE}" -t "$ARGOCD_IMAGE" "$ctx"
-    rm -rf "$ctx"
-    remove_if_untagged "$old"
-    image_stamp argocd-image "$key" "$ARGOCD_IMAGE"
+    build_image argocd-image "$ARGOCD_IMAGE" "$ctx" "$key" --network host --build-arg "BASE=${BASE_IMAGE}"
   fi
   key=$(stamp_key "argocd-redis-v${RECIPE_IMAGES}" "${HERE}/Dockerfile.redis" "$(image_id "$BASE_IMAGE")")
   if ! image_fresh argocd-redis-image "$key" "$REDIS_IMAGE"; then
     ctx=$(mktemp -d)
     cp "${HERE}/Dockerfile.redis" "${ctx}/Dockerfile"
-    old=$(image_id "$REDIS_IMAGE")
-    DOCKER_BUILDKIT=1 logged argocd-redis-image "$DOCKER" build --network host --build-arg "BASE=${BASE_IMAGE}" -t "$REDIS_IMAGE" "$ctx"
-    rm -rf "$ctx"
-    remove_if_untagged "$old"
-    image_stamp argocd-redis-image "$key" "$REDIS_IMAGE"
+    build_image argocd-redis-image "$REDIS_IMAGE" "$ctx" "$key" --network host --build-arg "BASE=${BASE_IMAGE}"
   fi
 }
 
 # --- 3. push ----------------------------------------------------------------------------------------------------
-# remote_manifest REF FIELD: the registry's answer for REF (<registry>/<repo>:<tag>): the config digest (= docker
-# image ID) with FIELD=config, the manifest digest with FIELD=digest; nothing when absent.
-remote_manifest() {
-  local repo=${1#*/} tag
-  tag=${repo##*:}
-  repo=${repo%:*}
-  local url="http://${REGISTRY}/v2/${repo}/manifests/${tag}" accept='application/vnd.docker.distribution.manifest.v2+json'
-  if [[ $2 == config ]]; then
-    curl -fsS --max-time 5 -H "Accept: ${accept}" "$url" 2>/dev/null | jq -r '.config.digest // empty' || true
-  else
-    curl -fsSI --max-time 5 -H "Accept: ${accept}" "$url" 2>/dev/null | tr -d '\r' |
-      awk 'tolower($1) == "docker-content-digest:" { print $2 }' || true
-  fi
-}
-# push IMAGE: pushes IMAGE to the registry unless it is there already; prints <registry>/<repo>@<digest>.
-push() {
-  local src=$1 dst=${REGISTRY}/$1 digest
-  if [[ $(remote_manifest "$dst" config) != "$(image_id "$src")" ]]; then
-    "$DOCKER" tag "$src" "$dst"
-    logged argocd-push "$DOCKER" push "$dst"
-    log "pushed ${dst}"
-  fi
-  digest=$(remote_manifest "$dst" digest)
-  [[ $digest == sha256:* ]] || die "no digest for ${dst} in the registry"
-  echo "${dst%:*}@${digest}"
-}
 push_images() {
-  ARGOCD_REF=$(push "$ARGOCD_IMAGE")
-  REDIS_REF=$(push "$REDIS_IMAGE")
+  ARGOCD_REF=$(push_image "$ARGOCD_IMAGE" "${REGISTRY}/${ARGOCD_IMAGE}")
+  REDIS_REF=$(push_image "$REDIS_IMAGE" "${REGISTRY}/${REDIS_IMAGE}")
   log "argocd image ${ARGOCD_REF}"
   log "redis image ${REDIS_REF}"
 }
@@ -145,7 +88,7 @@ render_manifests() {
   chmod u+w "$dir"/*
   sed -i "s/^  timeout.reconciliation: .*/  timeout.reconciliation: ${ARGOCD_RECONCILIATION}/" "${dir}/patches.yaml"
   cat >"${dir}/kustomization.yaml" <<EOF
-# Written by hack/setup-argocd.sh: Argo CD v${ARGOCD_VERSION}'s core-install.yaml with goldenpath's patches and images.
+# Written by hack/argocd/setup.sh: Argo CD v${ARGOCD_VERSION}'s core-install.yaml with goldenpath's patches and images.
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 namespace: ${ARGOCD_NAMESPACE}
@@ -181,7 +124,7 @@ workloads_ready() {
 deploy() {
   local key node_id
   "${KUBECTL[@]}" get --raw /readyz >/dev/null 2>&1 ||
-    die "the kind cluster ${GOLDENPATH_KIND_CLUSTER} does not answer: run hack/setup-kind.sh first"
+    die "the kind cluster ${GOLDENPATH_KIND_CLUSTER} does not answer: run hack/setup.sh kind first"
   node_id=$("$DOCKER" inspect -f '{{.Id}}' "$GOLDENPATH_KIND_NODE")
   key=$(stamp_key "argocd-deploy-v${RECIPE_DEPLOY}" "$INSTALL_YAML" "$node_id")
   if stamp_ok argocd-deploy "$key" && workloads_ready; then
@@ -205,7 +148,7 @@ deploy() {
   fi
   local w
   for w in "${WORKLOADS[@]}"; do
-    "${KUBECTL[@]}" -n "$ARGOCD_NAMESPACE" rollout status "$w" --timeout=300s >&2 || {
+    "${KUBECTL[@]}" -n "$ARGOCD_NAMESPACE" rollout status "$w" --timeout=600s >&2 || {
       "${KUBECTL[@]}" -n "$ARGOCD_NAMESPACE" get pods -o wide >&2 || true
       "${KUBECTL[@]}" -n "$ARGOCD_NAMESPACE" logs "$w" --all-containers --tail=30 >&2 || true
       die "Argo CD ${w} did not become ready"
@@ -215,9 +158,8 @@ deploy() {
 }
 
 write_env() {
-  local env=${ARGO_DIR}/env.sh
-  cat >"${env}.tmp" <<EOF
-# Written by hack/setup-argocd.sh: Argo CD (application controller, repo server, redis) in the kind cluster. Source it.
+  env_write argocd <<EOF
+# argocd (hack/argocd/setup.sh): Argo CD (application controller, repo server, redis) in the kind cluster.
 export GOLDENPATH_ARGOCD_VERSION=${ARGOCD_VERSION}
 export GOLDENPATH_ARGOCD_NAMESPACE=${ARGOCD_NAMESPACE}
 export GOLDENPATH_ARGOCD_IMAGE=${ARGOCD_REF}
@@ -227,7 +169,6 @@ export GOLDENPATH_ARGOCD_RECONCILIATION=${ARGOCD_RECONCILIATION}
 export GOLDENPATH_ARGOCD_MANIFESTS=${INSTALL_YAML}
 export GOLDENPATH_KUSTOMIZE=${BIN}/kustomize
 EOF
-  mv "${env}.tmp" "$env"
 }
 
 total_start=$(date +%s.%N)
@@ -238,5 +179,4 @@ timed "argocd: push" push_images
 timed "argocd: manifests" render_manifests
 timed "argocd: deploy" deploy
 write_env
-log "setup-argocd: total $(elapsed "$total_start")s; environment in ${ARGO_DIR}/env.sh:"
-grep '^export ' "${ARGO_DIR}/env.sh" | sed 's/^export //'
+log "argocd: total $(elapsed "$total_start")s"

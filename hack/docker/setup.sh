@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# setup-docker.sh: install Debian's Docker engine (20.10) and start dockerd in the background (no systemd), with
-# hack/goldenpath-runc as its default runtime. Idempotent: a dockerd that already runs is checked, not restarted.
+# hack/docker/setup.sh: install Debian's Docker engine (20.10) and start dockerd in the background (no systemd), with
+# hack/docker/goldenpath-runc as its default runtime. Idempotent: a dockerd that already runs is checked, not restarted.
 #
-#   bash hack/setup-docker.sh
+#   bash hack/docker/setup.sh            # (hack/setup.sh docker)
+#   bash hack/docker/setup.sh --cached   # exit 0 when the engine is installed and runs with the wrapper, else 1
 #
 # Log: $GOLDENPATH_CACHE/logs/dockerd.log. Always talk to it with /usr/bin/docker (see lib.sh).
 set -euo pipefail
-# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+if [[ ${1:-} == --cached ]]; then
+  cache_probe "Docker engine with ${RUNC_WRAPPER_NAME}" eval '[[ $("$DOCKER" info -f "{{.DefaultRuntime}}" 2>/dev/null) == "$RUNC_WRAPPER_NAME" ]]'
+fi
 setup_lock
 
 WRAPPER=${GOLDENPATH_CACHE}/bin/${RUNC_WRAPPER_NAME}
@@ -15,15 +19,15 @@ PROBE_IMAGE=goldenpath/probe:busybox
 FOREIGN=""
 
 install_packages() {
-  # docker.io brings containerd and runc; debootstrap is for setup-builder.sh; busybox-static for the probe image.
+  # docker.io brings containerd and runc; debootstrap is for hack/setup-builder.sh; busybox-static for the probe image.
   apt_install docker.io debootstrap busybox-static jq curl iptables iproute2 ca-certificates
   [[ -x $DOCKER ]] || die "$DOCKER missing after installing docker.io"
 }
 
 install_wrapper() {
   mkdir -p "$(dirname "$WRAPPER")"
-  if ! cmp -s "${GOLDENPATH_ROOT}/hack/goldenpath-runc" "$WRAPPER" 2>/dev/null; then
-    install -m 0755 "${GOLDENPATH_ROOT}/hack/goldenpath-runc" "$WRAPPER"
+  if ! cmp -s "${GOLDENPATH_ROOT}/hack/docker/goldenpath-runc" "$WRAPPER" 2>/dev/null; then
+    install -m 0755 "${GOLDENPATH_ROOT}/hack/docker/goldenpath-runc" "$WRAPPER"
   fi
 }
 
@@ -59,7 +63,7 @@ start_dockerd() {
     >>"${GOLDENPATH_CACHE}/logs/dockerd.log" 2>&1 </dev/null 9>&- &
   echo $! >"${GOLDENPATH_CACHE}/dockerd.pid"
   local i
-  for ((i = 0; i < 300; i++)); do
+  for ((i = 0; i < 900; i++)); do
     docker_ok && break
     kill -0 "$(cat "${GOLDENPATH_CACHE}/dockerd.pid")" 2>/dev/null || {
       tail -n 20 "${GOLDENPATH_CACHE}/logs/dockerd.log" >&2
@@ -67,7 +71,7 @@ start_dockerd() {
     }
     sleep 0.2
   done
-  docker_ok || die "dockerd did not answer within 60s; see ${GOLDENPATH_CACHE}/logs/dockerd.log"
+  docker_ok || die "dockerd did not answer within 180s; see ${GOLDENPATH_CACHE}/logs/dockerd.log"
   log "dockerd up: $("$DOCKER" version -f 'server {{.Server.Version}}, API {{.Server.APIVersion}}')"
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# setup-dagger.sh: Dagger (CLI + engine + Go SDK runtime), built offline from the Go module proxy, cached by
-# version, and an engine container started from it. Needs hack/setup-docker.sh (and hack/setup-builder.sh for the
-# Debian base image) first; hack/setup.sh runs both. A second run only checks (seconds).
+# hack/dagger/setup.sh: Dagger (CLI + engine + Go SDK runtime), built offline from the Go module proxy, cached by
+# version, and an engine container started from it. Needs the Docker engine, the registry and the Debian base image
+# first (hack/setup.sh). A second run only checks (seconds). Writes the dagger section of env.sh:
 #
-#   bash hack/setup-dagger.sh && source /var/cache/goldenpath/dagger/env.sh
+#   bash hack/setup.sh && bash hack/setup.sh dagger && source /var/cache/goldenpath/env.sh
 #   cd dagger && dagger call validate --contracts=../examples/contracts
+#   bash hack/dagger/setup.sh --cached   # exit 0 when the binaries and engine image (the long steps) are cached, else 1
 #
 # Steps (each guarded by a stamp keyed by its inputs):
 #   1. source     github.com/dagger/dagger@VERSION from the module proxy, plus the two nested modules its zip lacks:
@@ -16,43 +17,46 @@
 #                 registry.dagger.io/engine:VERSION (the tag the CLI would auto-start)
 #   5. start      container goldenpath-dagger-engine (privileged, state in volume goldenpath-dagger-state);
 #                 clients reach it via _EXPERIMENTAL_DAGGER_RUNNER_HOST=docker-container://goldenpath-dagger-engine
-#   6. kind       when hack/setup-kind.sh's cluster runs: the engine container joins its Docker network and a
+#   6. kind       when hack/kind/setup.sh's cluster runs: the engine container joins its Docker network and a
 #                 kubeconfig that reaches the API server from inside the engine is written (GOLDENPATH_DAGGER_KUBECONFIG,
 #                 for `dagger call end-to-end`); checked on every run (a recreated engine or cluster is linked again)
 set -euo pipefail
-# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-setup_lock
-
-DAGGER_VERSION=${DAGGER_VERSION:-v0.19.10}
-DAGGER_DIR=${GOLDENPATH_CACHE}/dagger/${DAGGER_VERSION}
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+DV=v${DAGGER_VERSION}
+DAGGER_DIR=${GOLDENPATH_CACHE}/dagger/${DV}
 DAGGER_SRC=${DAGGER_DIR}/src
 DAGGER_BIN_DIR=${DAGGER_DIR}/bin
 DAGGER_PATH_DIR=${DAGGER_DIR}/path # dagger + a docker that is /usr/bin/docker (the CLI runs "docker exec")
-DAGGER_ENGINE_IMAGE=goldenpath/dagger-engine:${DAGGER_VERSION}
-DAGGER_ENGINE_UPSTREAM_TAG=registry.dagger.io/engine:${DAGGER_VERSION}
-DAGGER_SDK_IMAGE=goldenpath/dagger-go-sdk:${DAGGER_VERSION}
+DAGGER_ENGINE_IMAGE=goldenpath/dagger-engine:${DV}
+DAGGER_ENGINE_UPSTREAM_TAG=registry.dagger.io/engine:${DV}
+DAGGER_SDK_IMAGE=goldenpath/dagger-go-sdk:${DV}
 DAGGER_ENGINE_NAME=${DAGGER_ENGINE_NAME:-goldenpath-dagger-engine}
 DAGGER_ENGINE_VOLUME=${DAGGER_ENGINE_VOLUME:-goldenpath-dagger-state}
 CTX=${GOLDENPATH_ROOT}/hack/dagger
 DAGGER_CMDS=(dagger engine dialstdio dnsname init codegen)
 
+GO_VERSION=$("$GO" env GOVERSION)
+GOROOT_DIR=$("$GO" env GOROOT)
+if [[ ${1:-} == --cached ]]; then
+  cache_probe "Dagger ${DV} binaries and engine image" eval 'stamp_ok "dagger-bin-${DV}" "$(stamp_key "bin-v1" "$(cat "${GOLDENPATH_CACHE}/stamps/dagger-src-${DV}" 2>/dev/null)" "$GO_VERSION")" &&
+    [[ -x ${DAGGER_BIN_DIR}/dagger && -n $(image_id "$DAGGER_ENGINE_IMAGE") ]]'
+fi
+setup_lock
 require_docker
-[[ -n $(image_id "$BASE_IMAGE") ]] || die "no ${BASE_IMAGE}: run hack/setup-builder.sh (or hack/setup.sh) first"
-GO_VERSION=$(go env GOVERSION)
-GOROOT_DIR=$(go env GOROOT)
+[[ -n $(image_id "$BASE_IMAGE") ]] || die "no ${BASE_IMAGE}: run hack/setup.sh first"
 mkdir -p "$DAGGER_DIR"
 
 # --- 1. source ----------------------------------------------------------------------------------------------------
 step_source() {
   local key
-  key=$(stamp_key "src-v1" "$DAGGER_VERSION" "${CTX}/distconsts")
-  if stamp_ok "dagger-src-${DAGGER_VERSION}" "$key" && [[ -f ${DAGGER_SRC}/go.mod ]]; then return 0; fi
+  key=$(stamp_key "src-v1" "$DV" "${CTX}/distconsts")
+  if stamp_ok "dagger-src-${DV}" "$key" && [[ -f ${DAGGER_SRC}/go.mod ]]; then return 0; fi
   local main sdk
   # github.com/dagger/dagger has no checksum-database entry for this version: skip the lookup for that module only.
-  main=$(GOFLAGS=-mod=mod GONOSUMDB=github.com/dagger/dagger go mod download -json "github.com/dagger/dagger@${DAGGER_VERSION}" |
+  main=$(cd / && GOFLAGS=-mod=mod GONOSUMDB=github.com/dagger/dagger "$GO" mod download -json "github.com/dagger/dagger@${DV}" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  sdk=$(GOFLAGS=-mod=mod go mod download -json "dagger.io/dagger@${DAGGER_VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  sdk=$(cd / && GOFLAGS=-mod=mod "$GO" mod download -json "dagger.io/dagger@${DV}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   [[ -d $main && -d $sdk ]] || die "module download failed (github.com/dagger/dagger: '${main}', dagger.io/dagger: '${sdk}')"
   rm -rf "$DAGGER_SRC"
   cp -r "$main" "$DAGGER_SRC"
@@ -61,22 +65,22 @@ step_source() {
   cp -r "${sdk}/." "${DAGGER_SRC}/sdk/go/"
   chmod -R u+w "${DAGGER_SRC}/sdk/go"
   cp "${CTX}"/distconsts/* "${DAGGER_SRC}/engine/distconsts/"
-  stamp_write "dagger-src-${DAGGER_VERSION}" "$key"
+  stamp_write "dagger-src-${DV}" "$key"
 }
 
 # --- 2. binaries --------------------------------------------------------------------------------------------------
 step_binaries() {
   local key cmd absent=""
-  key=$(stamp_key "bin-v1" "$(cat "${GOLDENPATH_CACHE}/stamps/dagger-src-${DAGGER_VERSION}")" "$GO_VERSION")
+  key=$(stamp_key "bin-v1" "$(cat "${GOLDENPATH_CACHE}/stamps/dagger-src-${DV}")" "$GO_VERSION")
   for cmd in "${DAGGER_CMDS[@]}"; do [[ -x ${DAGGER_BIN_DIR}/${cmd} ]] || absent=1; done
-  if [[ -z $absent ]] && stamp_ok "dagger-bin-${DAGGER_VERSION}" "$key"; then return 0; fi
-  local ld="-s -w -X github.com/dagger/dagger/engine.Version=${DAGGER_VERSION} -X github.com/dagger/dagger/engine.Tag=${DAGGER_VERSION}"
+  if [[ -z $absent ]] && stamp_ok "dagger-bin-${DV}" "$key"; then return 0; fi
+  local ld="-s -w -X github.com/dagger/dagger/engine.Version=${DV} -X github.com/dagger/dagger/engine.Tag=${DV}"
   local pkgs=()
   for cmd in "${DAGGER_CMDS[@]}"; do pkgs+=("./cmd/${cmd}"); done
   mkdir -p "$DAGGER_BIN_DIR"
-  (cd "$DAGGER_SRC" && CGO_ENABLED=0 logged dagger-build go build -trimpath -ldflags "$ld" -o "${DAGGER_BIN_DIR}/" "${pkgs[@]}")
+  (cd "$DAGGER_SRC" && CGO_ENABLED=0 logged dagger-build "$GO" build -trimpath -ldflags "$ld" -o "${DAGGER_BIN_DIR}/" "${pkgs[@]}")
   "${DAGGER_BIN_DIR}/dagger" version >&2
-  stamp_write "dagger-bin-${DAGGER_VERSION}" "$key"
+  stamp_write "dagger-bin-${DV}" "$key"
 }
 
 # certs_into DIR: the host's extra CA certificates (containers the engine runs need them to reach the module proxy).
@@ -90,7 +94,7 @@ step_go_sdk() {
   local key ctx=${DAGGER_DIR}/go-sdk-ctx
   key=$(stamp_key "sdk-v1" "${DAGGER_BIN_DIR}/codegen" "${CTX}/Dockerfile.go-sdk" "$GO_VERSION" "$(image_id "$BASE_IMAGE")" \
     /usr/local/share/ca-certificates "${CTX}/oci-layout")
-  if stamp_ok "dagger-go-sdk-${DAGGER_VERSION}" "$key" && [[ -f ${DAGGER_DIR}/content/index.json && -s ${DAGGER_DIR}/go-sdk.digest ]]; then
+  if stamp_ok "dagger-go-sdk-${DV}" "$key" && [[ -f ${DAGGER_DIR}/content/index.json && -s ${DAGGER_DIR}/go-sdk.digest ]]; then
     return 0
   fi
   rm -rf "$ctx"
@@ -105,18 +109,18 @@ step_go_sdk() {
     -f "${CTX}/Dockerfile.go-sdk" -t "$DAGGER_SDK_IMAGE" "$ctx"
   remove_if_untagged "$old"
   "$DOCKER" save -o "${DAGGER_DIR}/go-sdk.tar" "$DAGGER_SDK_IMAGE"
-  (cd "$GOLDENPATH_ROOT" && go run ./hack/dagger/oci-layout "${DAGGER_DIR}/go-sdk.tar" "${DAGGER_DIR}/content") >"${DAGGER_DIR}/go-sdk.digest"
+  (cd "$GOLDENPATH_ROOT" && "$GO" run ./hack/dagger/oci-layout "${DAGGER_DIR}/go-sdk.tar" "${DAGGER_DIR}/content") >"${DAGGER_DIR}/go-sdk.digest"
   rm -rf "${DAGGER_DIR}/go-sdk.tar" "$ctx"
-  stamp_write "dagger-go-sdk-${DAGGER_VERSION}" "$key"
+  stamp_write "dagger-go-sdk-${DV}" "$key"
 }
 
 # --- 4. engine image ----------------------------------------------------------------------------------------------
 step_engine_image() {
   local key ctx=${DAGGER_DIR}/engine-ctx digest
   digest=$(cat "${DAGGER_DIR}/go-sdk.digest")
-  key=$(stamp_key "engine-v1" "$(cat "${GOLDENPATH_CACHE}/stamps/dagger-bin-${DAGGER_VERSION}")" "$digest" \
+  key=$(stamp_key "engine-v1" "$(cat "${GOLDENPATH_CACHE}/stamps/dagger-bin-${DV}")" "$digest" \
     "${CTX}/Dockerfile.engine" "$(image_id "$BASE_IMAGE")" /usr/local/share/ca-certificates)
-  if stamp_ok "dagger-engine-${DAGGER_VERSION}" "$key" && [[ -n $(image_id "$DAGGER_ENGINE_IMAGE") ]]; then
+  if stamp_ok "dagger-engine-${DV}" "$key" && [[ -n $(image_id "$DAGGER_ENGINE_IMAGE") ]]; then
     "$DOCKER" tag "$DAGGER_ENGINE_IMAGE" "$DAGGER_ENGINE_UPSTREAM_TAG"
     return 0
   fi
@@ -133,41 +137,29 @@ step_engine_image() {
   "$DOCKER" tag "$DAGGER_ENGINE_IMAGE" "$DAGGER_ENGINE_UPSTREAM_TAG"
   remove_if_untagged "$old"
   rm -rf "$ctx"
-  stamp_write "dagger-engine-${DAGGER_VERSION}" "$key"
+  stamp_write "dagger-engine-${DV}" "$key"
 }
 
 # --- 5. registry link and engine container ------------------------------------------------------------------------
 # The goldenpath registry listens on 127.0.0.1 only, which the engine container (on Docker's default bridge) cannot
-# reach: a socat forwarder on the bridge's gateway (GATEWAY:PORT -> 127.0.0.1:PORT, like hack/setup-kind.sh's) and
+# reach: a forwarder on the bridge's gateway (GATEWAY:PORT -> 127.0.0.1:PORT, like hack/kind/setup.sh's) and
 # /etc/dagger/engine.json (plain HTTP for it, and a docker.io mirror) give the engine and the containers it runs
 # the registry as GATEWAY:PORT (exported as GOLDENPATH_DAGGER_REGISTRY). Skipped when there is no registry.
 DAGGER_REGISTRY=""
 step_registry() {
   [[ -f ${GOLDENPATH_CACHE}/registry/addr ]] || {
-    warn "no goldenpath registry (hack/setup-registry.sh): the engine gets no registry configuration"
+    warn "no goldenpath registry (hack/setup.sh registry): the engine gets no registry configuration"
     return 0
   }
-  local registry gateway port pidfile=${DAGGER_DIR}/registry-forwarder.pid want
+  local registry gateway port
   registry=$(registry_addr)
   port=${registry##*:}
-  gateway=$("$DOCKER" network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')
-  want="${gateway}:${port}"
-  DAGGER_REGISTRY=$want
-  printf '{"registries":{"docker.io":{"mirrors":["%s"]},"%s":{"http":true}}}\n' "$want" "$want" >"${DAGGER_DIR}/engine.json.tmp"
+  gateway=$(network_gateway bridge)
+  DAGGER_REGISTRY=${gateway}:${port}
+  printf '{"registries":{"docker.io":{"mirrors":["%s"]},"%s":{"http":true}}}\n' "$DAGGER_REGISTRY" "$DAGGER_REGISTRY" >"${DAGGER_DIR}/engine.json.tmp"
   mv "${DAGGER_DIR}/engine.json.tmp" "${DAGGER_DIR}/engine.json"
-  if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null &&
-    [[ $(cat "${DAGGER_DIR}/registry-forwarder.addr" 2>/dev/null) == "${want}->${registry}" ]]; then
-    return 0
-  fi
-  if [[ -f $pidfile ]]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
-  apt_install socat
-  ! (exec 3<>"/dev/tcp/${gateway}/${port}") 2>/dev/null || die "${want} is taken by another process"
-  setsid socat "TCP-LISTEN:${port},bind=${gateway},reuseaddr,fork" "TCP:${registry}" \
-    >>"${GOLDENPATH_CACHE}/logs/dagger-registry-forwarder.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$pidfile"
-  echo "${want}->${registry}" >"${DAGGER_DIR}/registry-forwarder.addr"
-  wait_for 10 "the registry forwarder on ${want}" curl -fsS "http://${want}/v2/"
-  log "registry forwarder ${want} -> ${registry} (pid $(cat "$pidfile"))"
+  forwarder dagger-registry "TCP-LISTEN:${port},bind=${gateway},reuseaddr,fork" "TCP:${registry}"
+  wait_for 60 "the registry forwarder on ${DAGGER_REGISTRY}" curl -fsS "http://${DAGGER_REGISTRY}/v2/"
 }
 
 dagger_env() {
@@ -200,7 +192,7 @@ step_start() {
   "$DOCKER" run -d --name "$DAGGER_ENGINE_NAME" --restart always --privileged --label "goldenpath.config=${config_key}" \
     -v "${DAGGER_ENGINE_VOLUME}:/var/lib/dagger" "${config[@]}" "$DAGGER_ENGINE_IMAGE" --debug >/dev/null 9>&-
   local i
-  for ((i = 0; i < 120; i++)); do
+  for ((i = 0; i < 300; i++)); do
     engine_ready && return 0
     [[ $("$DOCKER" inspect -f '{{.State.Running}}' "$DAGGER_ENGINE_NAME" 2>/dev/null) == true ]] || break
     sleep 1
@@ -210,7 +202,7 @@ step_start() {
 }
 
 # --- 6. kind cluster link ----------------------------------------------------------------------------------------
-# The engine container is on Docker's default bridge; hack/setup-kind.sh's node is on its own network
+# The engine container is on Docker's default bridge; hack/kind/setup.sh's node is on its own network
 # (goldenpath-kind). `docker network connect` (idempotent: skipped when already connected) puts the engine, and so the
 # containers it runs (NATed through the engine's namespace), on that network. The kubeconfig is the cluster's own with
 # the server set to the node container's IP there and tls-server-name set to the node's name (the API server
@@ -218,18 +210,11 @@ step_start() {
 # used: the engine's resolver does not know the node's name. Skipped when no cluster runs.
 DAGGER_KUBECONFIG=""
 step_kind() {
-  local kind_env=${GOLDENPATH_CACHE}/kind/env.sh
-  [[ -f $kind_env ]] || {
-    log "no kind cluster (hack/setup-kind.sh): the engine is not linked to one (dagger call end-to-end needs it)"
-    return 0
-  }
-  local network node kubectl kubeconfig
-  network=$(sed -n 's/^export GOLDENPATH_KIND_NETWORK=//p' "$kind_env")
-  node=$(sed -n 's/^export GOLDENPATH_KIND_NODE=//p' "$kind_env")
-  kubectl=$(sed -n 's/^export GOLDENPATH_KUBECTL=//p' "$kind_env")
-  kubeconfig=$(sed -n 's/^export GOLDENPATH_KUBECONFIG=//p' "$kind_env")
-  if [[ $("$DOCKER" inspect -f '{{.State.Running}}' "$node" 2>/dev/null) != true || ! -f $kubeconfig ]]; then
-    log "kind node ${node} is not running: the engine is not linked to the cluster (run hack/setup-kind.sh)"
+  load_env
+  local network=${GOLDENPATH_KIND_NETWORK:-} node=${GOLDENPATH_KIND_NODE:-} kubectl=${GOLDENPATH_KUBECTL:-}
+  local kubeconfig=${GOLDENPATH_KUBECONFIG:-}
+  if [[ -z $node || $("$DOCKER" inspect -f '{{.State.Running}}' "$node" 2>/dev/null) != true || ! -f $kubeconfig ]]; then
+    log "no kind cluster running (hack/setup.sh kind): the engine is not linked to one (the end-to-end function needs it)"
     return 0
   fi
   if ! "$DOCKER" inspect -f '{{json .NetworkSettings.Networks}}' "$DAGGER_ENGINE_NAME" | jq -e --arg n "$network" 'has($n)' >/dev/null; then
@@ -249,22 +234,20 @@ step_kind() {
 }
 
 write_env() {
-  local f=${GOLDENPATH_CACHE}/dagger/env.sh
-  cat >"${f}.tmp" <<EOF
-# Written by hack/setup-dagger.sh: the offline Dagger ${DAGGER_VERSION} CLI and its engine container. Source it.
+  env_write dagger <<EOF
+# dagger (hack/dagger/setup.sh): the offline Dagger ${DV} CLI and its engine container.
 export PATH=${DAGGER_PATH_DIR}:\${PATH}
-export DOCKER_HOST=${DOCKER_HOST}
 export _EXPERIMENTAL_DAGGER_RUNNER_HOST=docker-container://${DAGGER_ENGINE_NAME}
 export _EXPERIMENTAL_DAGGER_CLI_BIN=${DAGGER_BIN_DIR}/dagger
 export DAGGER_NO_NAG=1
 export DO_NOT_TRACK=1
-export GOLDENPATH_DAGGER_VERSION=${DAGGER_VERSION}
+export GOLDENPATH_DAGGER_VERSION=${DV}
+export GOLDENPATH_DAGGER_BIN=${DAGGER_BIN_DIR}/dagger
+export GOLDENPATH_DAGGER_PATH=${DAGGER_PATH_DIR}
 export GOLDENPATH_DAGGER_ENGINE=${DAGGER_ENGINE_NAME}
 export GOLDENPATH_DAGGER_REGISTRY=${DAGGER_REGISTRY}
 export GOLDENPATH_DAGGER_KUBECONFIG=${DAGGER_KUBECONFIG}
 EOF
-  mv "${f}.tmp" "$f"
-  cat "$f"
 }
 
 total_start=$(date +%s.%N)
@@ -276,4 +259,4 @@ timed "dagger: registry" step_registry
 timed "dagger: start engine" step_start
 timed "dagger: kind link" step_kind
 write_env
-log "dagger ${DAGGER_VERSION} ready in $(elapsed "$total_start")s"
+log "dagger ${DV} ready in $(elapsed "$total_start")s"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# setup-kind.sh: an offline Kubernetes cluster for the end-to-end tests, made without pulling any image:
+# hack/kind/setup.sh: an offline Kubernetes cluster for the end-to-end tests, made without pulling any image:
 #   1. kind CLI            built from the sigs.k8s.io/kind module, used as published    -> $KIND_DIR/kind-cli/<v>/kind
 #   2. Kubernetes          kube-apiserver, -controller-manager, -scheduler, -proxy, kubelet, kubeadm, kubectl, etcd
 #                          and pause, from k8s.io/kubernetes and its staging modules (hack/kind/build-k8s.sh, a scratch
@@ -14,24 +14,17 @@
 #                          from the host registry over plain HTTP (hosts.toml for <registry> pointing at a socat
 #                          forwarder on the network's gateway), NodePorts 30080-30087 mapped to 127.0.0.1
 # Every step is keyed by its inputs (stamps, like hack/lib.sh's) and skipped when nothing changed; a running cluster made
-# from the same node image and config is reused (checked, not recreated). Needs hack/setup.sh first (Docker engine with
-# the runc wrapper, registry). Writes $GOLDENPATH_CACHE/kind/env.sh:
+# from the same node image and config is reused (checked, not recreated). Needs the Docker engine (with the runc
+# wrapper), the registry and the Debian base image first. Writes the kind section of $GOLDENPATH_CACHE/env.sh:
 #
-#   bash hack/setup.sh && bash hack/setup-kind.sh && source /var/cache/goldenpath/kind/env.sh
-#
-# Remove the cluster with hack/teardown-kind.sh (--all also removes the images and built binaries).
-#
-#   bash hack/setup-kind.sh --cached    # exit 0 when the Kubernetes build (the long step) is cached, else 1; no changes
+#   bash hack/setup.sh && bash hack/setup.sh kind && source /var/cache/goldenpath/env.sh
+#   bash hack/kind/setup.sh --cached           # exit 0 when the Kubernetes build (the long step) is cached, else 1
+#   bash hack/kind/setup.sh --teardown [--all] # delete the cluster, its network and forwarder (--all: also the images
+#                                              # and built binaries: the next setup is cold)
 set -euo pipefail
-# shellcheck source=hack/lib.sh source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-check_cache=""
-[[ ${1:-} == --cached ]] && check_cache=1
-[[ -n $check_cache ]] || setup_lock
-require_docker
-
-KIND_VERSION=${KIND_VERSION:-0.33.0}
-K8S_VERSION=${K8S_VERSION:-1.34.2}
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+mode=${1:-}
 KIND_CLUSTER=${KIND_CLUSTER:-goldenpath-e2e}
 KIND_NETWORK=${KIND_NETWORK:-goldenpath-kind}
 KIND_DIR=${GOLDENPATH_CACHE}/kind
@@ -45,30 +38,51 @@ CLUSTER_DIR=${KIND_DIR}/cluster
 KUBECONFIG_FILE=${CLUSTER_DIR}/kubeconfig
 NODEPORTS=(30080 30081 30082 30083 30084 30085 30086 30087)
 HERE=${GOLDENPATH_ROOT}/hack/kind
-GO=$(command -v go || echo /usr/local/go/bin/go)
 export GOWORK=off K8S_VERSION
 # Bump a recipe number when the way a step builds its output changes (its other inputs are hashed).
 RECIPE_K8S=1 RECIPE_NODE=1 RECIPE_IMAGES=1 RECIPE_CLUSTER=1
 
 k8s_key() { stamp_key "k8s-v${RECIPE_K8S}" "$K8S_VERSION" "$go_version" "${HERE}/build-k8s.sh"; }
-if [[ -n $check_cache ]]; then
-  go_version=$("$GO" env GOVERSION)
-  if stamp_ok kind-k8s "$(k8s_key)" && [[ -x ${K8S_BIN}/kubeadm ]]; then
-    log "Kubernetes v${K8S_VERSION} binaries are cached (${K8S_BIN})"
-    exit 0
-  fi
-  log "Kubernetes v${K8S_VERSION} binaries are not cached: setup-kind.sh would compile them"
-  exit 1
-fi
+go_version=$("$GO" env GOVERSION)
+[[ $mode != --cached ]] || cache_probe "Kubernetes v${K8S_VERSION} binaries (${K8S_BIN})" eval 'stamp_ok kind-k8s "$(k8s_key)" && [[ -x ${K8S_BIN}/kubeadm ]]'
+setup_lock
+require_docker
 
 # kind runs "docker" from PATH: make that the Debian 20.10 client (lib.sh), never /usr/local/bin/docker.
 mkdir -p "${KIND_DIR}/path"
 ln -sf "$DOCKER" "${KIND_DIR}/path/docker"
 export PATH=${KIND_DIR}/path:${PATH}
 
+# --- --teardown: the cluster, its network and forwarder (--all: also the images and binaries) --------------------
+teardown() {
+  if "$DOCKER" inspect "${KIND_CLUSTER}-control-plane" >/dev/null 2>&1; then
+    log "deleting cluster ${KIND_CLUSTER}"
+    if [[ -x $KIND_BIN ]]; then "$KIND_BIN" delete cluster --name "$KIND_CLUSTER" >&2; fi
+    "$DOCKER" rm -f -v "${KIND_CLUSTER}-control-plane" >/dev/null 2>&1 || true
+  fi
+  if "$DOCKER" network inspect "$KIND_NETWORK" >/dev/null 2>&1; then
+    "$DOCKER" network rm "$KIND_NETWORK" >/dev/null || warn "network ${KIND_NETWORK} still in use"
+  fi
+  forwarder_stop kind-registry
+  rm -f "${GOLDENPATH_CACHE}/stamps/kind-cluster" "$KUBECONFIG_FILE"
+  env_remove kind
+  if [[ ${1:-} == --all ]]; then
+    log "removing the kind images and built binaries"
+    local img
+    for img in "$NODE_IMAGE" "$NODE_BASE_IMAGE" "$CP_BASE_IMAGE" $("$DOCKER" images --format '{{.Repository}}:{{.Tag}}' 'registry.k8s.io/*'); do
+      "$DOCKER" rmi "$img" >/dev/null 2>&1 || true
+    done
+    rm -rf "$KIND_DIR"
+    rm -f "${GOLDENPATH_CACHE}"/stamps/kind-*
+  fi
+}
+if [[ $mode == --teardown ]]; then
+  teardown "${2:-}"
+  exit 0
+fi
+
 REGISTRY=$(registry_addr)
 REGISTRY_PORT=${REGISTRY##*:}
-go_version=$("$GO" env GOVERSION)
 
 # --- 1. kind CLI ------------------------------------------------------------------------------------------------
 kind_cli() {
@@ -84,15 +98,13 @@ kind_cli() {
 
 # --- 2. Kubernetes binaries -------------------------------------------------------------------------------------
 k8s_binaries() {
-  local key
-  key=$(k8s_key)
-  if stamp_ok kind-k8s "$key" && [[ -x ${K8S_BIN}/kubeadm ]]; then return 0; fi
-  log "compiling Kubernetes v${K8S_VERSION} from its Go modules (cold: ~20-40 min on 2 cores; log: ${GOLDENPATH_CACHE}/logs/kind-k8s.log)"
-  rm -rf "${K8S_BIN}.tmp"
-  logged kind-k8s bash "${HERE}/build-k8s.sh" "${KIND_DIR}/k8s/v${K8S_VERSION}/src" "${K8S_BIN}.tmp"
-  rm -rf "$K8S_BIN"
-  mv "${K8S_BIN}.tmp" "$K8S_BIN"
-  stamp_write kind-k8s "$key"
+  compile kind-k8s "$(k8s_key)" "$K8S_BIN" "Kubernetes v${K8S_VERSION} from its Go modules (cold: ~20-40 min on 2 cores)" \
+    bash "${HERE}/build-k8s.sh" "${KIND_DIR}/k8s/v${K8S_VERSION}/src" "${K8S_BIN}.tmp"
+}
+# hack/versions.sh names the etcd Kubernetes requires (build-k8s.sh takes it from k8s.io/kubernetes' go.mod).
+check_etcd() {
+  [[ $(cat "${K8S_BIN}/etcd.version") == "$ETCD_VERSION" ]] ||
+    die "Kubernetes v${K8S_VERSION} requires etcd $(cat "${K8S_BIN}/etcd.version"), hack/versions.sh says ${ETCD_VERSION}: update it"
 }
 
 # --- 3. node base image -----------------------------------------------------------------------------------------
@@ -106,12 +118,7 @@ node_base_image() {
   cp -r "${kind_src}/images/base/files" "${ctx}/kind-files"
   chmod -R u+w "$ctx"
   cp "${HERE}/node/Dockerfile.base" "${ctx}/Dockerfile"
-  local old
-  old=$(image_id "$NODE_BASE_IMAGE")
-  DOCKER_BUILDKIT=1 logged kind-node-base "$DOCKER" build --network host --build-arg "BASE=${BASE_IMAGE}" -t "$NODE_BASE_IMAGE" "$ctx"
-  rm -rf "$ctx"
-  remove_if_untagged "$old"
-  image_stamp kind-node-base "$key" "$NODE_BASE_IMAGE"
+  build_image kind-node-base "$NODE_BASE_IMAGE" "$ctx" "$key" --network host --build-arg "BASE=${BASE_IMAGE}"
 }
 
 # --- 4. control-plane images ------------------------------------------------------------------------------------
@@ -146,7 +153,7 @@ control_plane_images() {
   # Every image kubeadm wants must be here, except CoreDNS (not built: the e2e tests address everything by IP).
   local want
   for want in $("${K8S_BIN}/kubeadm" config images list --kubernetes-version "v${K8S_VERSION}" 2>/dev/null | grep -v coredns); do
-    [[ " ${images[*]} " == *" ${want} "* ]] || die "kubeadm wants ${want}, which setup-kind.sh does not build"
+    [[ " ${images[*]} " == *" ${want} "* ]] || die "kubeadm wants ${want}, which hack/kind/setup.sh does not build"
   done
   mkdir -p "$(dirname "$IMAGES_TAR")"
   "$DOCKER" save "${images[@]}" -o "${IMAGES_TAR}.tmp"
@@ -174,7 +181,7 @@ node_image() {
   "$DOCKER" ps -aq --filter label=io.goldenpath.kind-node-build | xargs -r "$DOCKER" rm -f >/dev/null
   cid=$("$DOCKER" run -d --privileged --label io.goldenpath.kind-node-build --entrypoint sleep "${NODE_IMAGE}-stage" infinity)
   "$DOCKER" exec "$cid" bash -c 'nohup containerd >/var/log/containerd-import.log 2>&1 &'
-  wait_for 30 "containerd in the node image build container" "$DOCKER" exec "$cid" ctr version
+  wait_for 120 "containerd in the node image build container" "$DOCKER" exec "$cid" ctr version
   "$DOCKER" exec -i "$cid" ctr --namespace=k8s.io images import --label=io.cri-containerd.pinned=pinned \
     --all-platforms --no-unpack --digests - <"$IMAGES_TAR" >"${GOLDENPATH_CACHE}/logs/kind-node-import.log" 2>&1 ||
     die "ctr images import failed: $(tail -n 5 "${GOLDENPATH_CACHE}/logs/kind-node-import.log")"
@@ -191,52 +198,34 @@ node_image() {
 }
 
 # --- 6. network, registry forwarder, cluster --------------------------------------------------------------------
-network_gateway() {
-  "$DOCKER" network inspect "$KIND_NETWORK" -f '{{range .IPAM.Config}}{{if .Gateway}}{{.Gateway}} {{end}}{{end}}' |
-    tr ' ' '\n' | grep -m1 -E '^[0-9]+\.' || true
-}
-
 ensure_network() {
   if ! "$DOCKER" network inspect "$KIND_NETWORK" >/dev/null 2>&1; then
     # The same options kind gives its own "kind" network (IPv4 only here).
     "$DOCKER" network create -d bridge -o com.docker.network.bridge.enable_ip_masquerade=true \
       -o com.docker.network.driver.mtu=1500 "$KIND_NETWORK" >/dev/null
   fi
-  GATEWAY=$(network_gateway)
-  [[ -n $GATEWAY ]] || die "docker network ${KIND_NETWORK} has no IPv4 gateway"
+  GATEWAY=$(network_gateway "$KIND_NETWORK")
 }
 
 # The registry listens on 127.0.0.1 only. Pods pull from the node's containerd, which reaches the host through the
 # network's gateway: a socat forwarder listens there (gateway:REGISTRY_PORT -> 127.0.0.1:REGISTRY_PORT), and the
 # node's hosts.toml for the registry's name sends pulls to it over plain HTTP.
 registry_forwarder() {
-  apt_install socat
-  local pidfile=${KIND_DIR}/registry-forwarder.pid want="${GATEWAY}:${REGISTRY_PORT}"
-  if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null &&
-    [[ $(cat "${KIND_DIR}/registry-forwarder.addr" 2>/dev/null) == "${want}->${REGISTRY}" ]]; then
-    return 0
-  fi
-  if [[ -f $pidfile ]]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
-  ! port_in_use_at "$GATEWAY" "$REGISTRY_PORT" || die "${want} is taken by another process"
-  setsid socat "TCP-LISTEN:${REGISTRY_PORT},bind=${GATEWAY},reuseaddr,fork" "TCP:${REGISTRY}" \
-    >>"${GOLDENPATH_CACHE}/logs/kind-registry-forwarder.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$pidfile"
-  echo "${want}->${REGISTRY}" >"${KIND_DIR}/registry-forwarder.addr"
-  wait_for 10 "the registry forwarder on ${want}" curl -fsS "http://${want}/v2/"
-  log "registry forwarder ${want} -> ${REGISTRY} (pid $(cat "$pidfile"))"
+  forwarder kind-registry "TCP-LISTEN:${REGISTRY_PORT},bind=${GATEWAY},reuseaddr,fork" "TCP:${REGISTRY}"
+  wait_for 60 "the registry forwarder on ${GATEWAY}:${REGISTRY_PORT}" curl -fsS "http://${GATEWAY}:${REGISTRY_PORT}/v2/"
 }
-port_in_use_at() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 write_cluster_config() {
-  mkdir -p "${CLUSTER_DIR}/certs.d/${REGISTRY}"
-  cat >"${CLUSTER_DIR}/certs.d/${REGISTRY}/hosts.toml" <<EOF
-# Written by hack/setup-kind.sh: images named ${REGISTRY}/... are pulled over plain HTTP through the forwarder on the
-# kind network's gateway (the registry itself listens on the host's loopback only).
-server = "http://${REGISTRY}"
-
-[host."http://${GATEWAY}:${REGISTRY_PORT}"]
-  capabilities = ["pull", "resolve"]
-EOF
+  # Images named 127.0.0.1:PORT/... (the host's name) and GATEWAY:PORT/... (what pods use: kpack names the images it
+  # writes so) are pulled over plain HTTP through the forwarder; containerd reads these files at each pull.
+  local name
+  for name in "$REGISTRY" "${GATEWAY}:${REGISTRY_PORT}"; do
+    mkdir -p "${CLUSTER_DIR}/certs.d/${name}"
+    printf '# Written by hack/kind/setup.sh.\nserver = "http://%s"\n\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' \
+      "$name" "${GATEWAY}:${REGISTRY_PORT}" >"${CLUSTER_DIR}/certs.d/${name}/hosts.toml"
+  done
+  # (this file's content keys the running cluster: its header keeps the script's old name, else every cluster made
+  # before would be recreated)
   {
     cat <<EOF
 # Written by hack/setup-kind.sh.
@@ -285,7 +274,7 @@ cluster() {
     fi
     "$KIND_BIN" get kubeconfig --name "$KIND_CLUSTER" >"$KUBECONFIG_FILE"
     local i
-    for ((i = 0; i < 60; i++)); do cluster_healthy && break; sleep 1; done
+    for ((i = 0; i < 180; i++)); do cluster_healthy && break; sleep 1; done
     if cluster_healthy; then
       log "reusing cluster ${KIND_CLUSTER}"
       return 0
@@ -301,19 +290,19 @@ cluster() {
   local kc=("${K8S_BIN}/kubectl" --kubeconfig "$KUBECONFIG_FILE")
   # CoreDNS is not built (its image would have to be pulled): nothing here resolves cluster names.
   "${kc[@]}" -n kube-system scale deployment coredns --replicas=0 >/dev/null
-  "${kc[@]}" wait --for=condition=Ready node --all --timeout=180s >&2
-  "${kc[@]}" -n kube-system rollout status daemonset kube-proxy --timeout=180s >&2
+  "${kc[@]}" wait --for=condition=Ready node --all --timeout=600s >&2
+  "${kc[@]}" -n kube-system rollout status daemonset kube-proxy --timeout=600s >&2
   stamp_write kind-cluster "$key"
 }
 
 write_env() {
-  local env=${KIND_DIR}/env.sh nodeports="" p hostport
+  local nodeports="" p hostport
   for p in "${NODEPORTS[@]}"; do
     hostport=$("$DOCKER" port "$(node_container)" "${p}/tcp" | head -n1)
     nodeports+="${p}=${hostport} "
   done
-  cat >"${env}.tmp" <<EOF
-# Written by hack/setup-kind.sh: the offline kind cluster of the e2e tests. Source it.
+  env_write kind <<EOF
+# kind (hack/kind/setup.sh): the offline cluster of the e2e and in-cluster tests.
 export GOLDENPATH_KIND=${KIND_BIN}
 export GOLDENPATH_KIND_CLUSTER=${KIND_CLUSTER}
 export GOLDENPATH_KIND_NETWORK=${KIND_NETWORK}
@@ -323,12 +312,12 @@ export GOLDENPATH_KUBECONFIG=${KUBECONFIG_FILE}
 export GOLDENPATH_KIND_NODEPORTS="${nodeports% }"
 export GOLDENPATH_KIND_REGISTRY_GATEWAY=${GATEWAY}:${REGISTRY_PORT}
 EOF
-  mv "${env}.tmp" "$env"
 }
 
 total_start=$(date +%s.%N)
 timed "kind: CLI v${KIND_VERSION}" kind_cli
 timed "kind: Kubernetes v${K8S_VERSION} binaries" k8s_binaries
+check_etcd
 timed "kind: node base image" node_base_image
 timed "kind: control-plane images" control_plane_images
 timed "kind: node image" node_image
@@ -337,5 +326,4 @@ timed "kind: registry forwarder" registry_forwarder
 write_cluster_config
 timed "kind: cluster ${KIND_CLUSTER}" cluster
 write_env
-log "setup-kind: total $(elapsed "$total_start")s; environment in ${KIND_DIR}/env.sh:"
-grep '^export ' "${KIND_DIR}/env.sh" | sed 's/^export //'
+log "kind: total $(elapsed "$total_start")s"
