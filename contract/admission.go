@@ -194,8 +194,8 @@ func (p *Platform) offeredBindings(env Environment) string {
 
 // ReservedSecrets are the Secrets the platform itself uses in app
 // namespaces: no binding and no TLS Secret may name one. They are the
-// registry push Secret the build service account holds
-// (build.registrySecret), the Secret kpack signs builds with
+// registry push Secret and the git Secrets the build service account holds
+// (build.registrySecret, build.gitCredentials), the Secret kpack signs builds with
 // (controller.cosignSecret), the controller's webhook and GitOps
 // credentials (controller.webhookSecret, controller.gitSecret) and every
 // Secret the egress settings of the platform or of a builder mount into
@@ -209,6 +209,9 @@ func (p *Platform) ReservedSecrets() []string {
 		}
 	}
 	add(p.Build.RegistrySecret)
+	for _, c := range p.Build.GitCredentials {
+		add(c.Secret)
+	}
 	add(p.Controller.CosignSecret)
 	add(p.Controller.WebhookSecret)
 	add(p.Controller.GitSecret)

@@ -66,10 +66,12 @@ type ArgoCDConfig struct {
 type PlatformBuild struct {
 	// Namespace of the platform's own build objects (the ClusterBuilder's service account, alerts). Defaults to goldenpath-system.
 	Namespace string `json:"namespace,omitempty"`
-	// ServiceAccount the kpack Images build with; it holds the registry and git credentials. Defaults to goldenpath-build.
+	// ServiceAccount the kpack Images build with, rendered in every environment namespace and in build.namespace; it lists the registry Secret (registrySecret) and the git Secrets (gitCredentials). Defaults to goldenpath-build.
 	ServiceAccount string `json:"serviceAccount,omitempty"`
-	// RegistrySecret is the kubernetes.io/dockerconfigjson Secret the service account references. Defaults to goldenpath-registry.
+	// RegistrySecret is the Secret, in each environment namespace and in build.namespace, that kpack pushes app images and pulls builders with and that pods pull app images with (the service account lists it in secrets and imagePullSecrets). Its shape: type kubernetes.io/dockerconfigjson, key .dockerconfigjson holding {"auths": {"<registry host>": {"auth": "<base64 of user:password>"}}} with an entry for the host of the platform's registry (kubectl create secret docker-registry NAME --docker-server=HOST --docker-username=U --docker-password=P makes one); goldenpath platform check-secret checks a Secret against it. Defaults to goldenpath-registry.
 	RegistrySecret string `json:"registrySecret,omitempty"`
+	// GitCredentials are the Secrets kpack clones private source repositories with, in kpack's format; the build service account lists them next to the registry Secret (see platform_gitcredentials.go). Empty: kpack clones anonymously, so only public repositories build in the cluster.
+	GitCredentials []GitCredential `json:"gitCredentials,omitempty"`
 	// NodeSelector for build pods.
 	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
 	// Tolerations for build pods.

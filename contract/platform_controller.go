@@ -40,6 +40,8 @@ type PlatformController struct {
 	StackUpdateInterval string `json:"stackUpdateInterval,omitempty"`
 	// InsecureRegistries are registry hosts (host[:port]) the controller reaches over plain HTTP, besides loopback ones.
 	InsecureRegistries []string `json:"insecureRegistries,omitempty"`
+	// StatusTokenSecret is a Secret in the controller's namespace whose key token is the bearer token of the read-only status page (port 8082): the page then listens on every interface and the Service exposes it, for an ingress. Empty: the page listens on 127.0.0.1 only and is reached with kubectl port-forward, behind Kubernetes' authentication.
+	StatusTokenSecret string `json:"statusTokenSecret,omitempty"`
 }
 
 // PromotionRate staggers pins after a mass rebuild (a patched run image
@@ -104,6 +106,7 @@ func (c *PlatformController) validate(v *validator, p fieldPath) {
 	v.subdomain(p.Child("cosignSecret"), c.CosignSecret)
 	v.subdomain(p.Child("webhookSecret"), c.WebhookSecret)
 	v.subdomain(p.Child("gitSecret"), c.GitSecret)
+	v.subdomain(p.Child("statusTokenSecret"), c.StatusTokenSecret)
 	if c.PublicKey != "" {
 		if err := checkPublicKeyPEM(c.PublicKey); err != nil {
 			v.add(p.Child("publicKey"), err.Error(), "paste cosign.pub as written by goldenpath keygen or cosign generate-key-pair")

@@ -10,7 +10,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/contract"
 )
 
-// platformWith is the default platform with a egress block (YAML, indented two spaces) and, optionally, one
+// platformWith is the default platform with an egress block (YAML, indented two spaces) and, optionally, one
 // for the default builder.
 func platformWith(t *testing.T, global, builder string) (*contract.Platform, error) {
 	t.Helper()

@@ -103,6 +103,7 @@ func (p *Platform) Validate() Errors {
 	}
 	v.subdomain(b.Child("serviceAccount"), p.Build.ServiceAccount)
 	v.subdomain(b.Child("registrySecret"), p.Build.RegistrySecret)
+	p.validateGitCredentials(v)
 	switch p.Build.Cache.Kind {
 	case "", CacheRegistry, CacheNone:
 	case CacheVolume:

@@ -3,8 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -61,15 +59,15 @@ func (m *Goldenpath) Publish(
 	// Registry password or token.
 	// +optional
 	password *dagger.Secret,
+	// Docker config.json (what docker login writes) as a secret: credentials per registry host; username and password win for address's registry.
+	// +optional
+	dockerConfig *dagger.Secret,
 ) (string, error) {
-	if password != nil {
-		ref, err := name.ParseReference(address)
-		if err != nil {
-			return "", fmt.Errorf("address %q: %w", address, err)
-		}
-		ctr = ctr.WithRegistryAuth(ref.Context().RegistryStr(), username, password)
+	creds, err := readRegistryCredentials(ctx, dockerConfig, address, username, password)
+	if err != nil {
+		return "", err
 	}
-	return ctr.Publish(ctx, address)
+	return creds.withRegistryAuth(ctr).Publish(ctx, address)
 }
 
 // cnbPlatformAPI is the platform API the creator runs with: the one pack v0.40 (the library's) picks for the
@@ -135,7 +133,7 @@ func (m *Goldenpath) BuildpackBuild(
 	// +optional
 	// +default="default"
 	builderName string,
-	// CA bundles (PEM) trusted in the build, as bindings of type ca-certificates: the platform's caCertificates files.
+	// CA bundles (PEM) trusted in the build, as bindings of type ca-certificates: each file the platform's egress.caCertificates.bundles[].file names (the module cannot read your machine's paths; a platform that names files with no --ca-bundle is refused).
 	// +optional
 	caBundle []*dagger.File,
 	// Build env, NAME=VALUE (repeatable), over the contract's; the platform's build network wins on conflicts.
@@ -150,9 +148,15 @@ func (m *Goldenpath) BuildpackBuild(
 	// Name of the Dagger cache volume of the lifecycle's cache (default: goldenpath-cnb-cache-<image repository>).
 	// +optional
 	cacheVolume string,
+	// Docker config.json (what docker login writes) as a secret, e.g. file://$HOME/.docker/config.json: credentials per registry host (the run image's, the app image's); username and password win for image's registry.
+	// +optional
+	dockerConfig *dagger.Secret,
 ) (string, error) {
-	b := cnbBuild{image: image, builder: builder, runImage: runImage, insecure: insecureRegistry, username: username,
-		password: password, uid: uid, gid: gid, platform: platform, builderName: builderName, caBundle: caBundle,
+	creds, err := readRegistryCredentials(ctx, dockerConfig, image, username, password)
+	if err != nil {
+		return "", err
+	}
+	b := cnbBuild{image: image, builder: builder, runImage: runImage, insecure: insecureRegistry, creds: creds, uid: uid, gid: gid, platform: platform, builderName: builderName, caBundle: caBundle,
 		cacheVolume: cacheVolume}
 	if contracts != nil {
 		r, err := m.request(ctx, contracts, platform, application)
@@ -185,8 +189,7 @@ func (b cnbBuild) forRequest(r *contract.AppDeploymentRequest) cnbBuild {
 type cnbBuild struct {
 	image, builder, runImage string
 	insecure                 []string
-	username                 string
-	password                 *dagger.Secret
+	creds                    registryCredentials
 	uid, gid                 int
 	platform                 *dagger.File
 	builderName              string
@@ -244,18 +247,10 @@ func (b cnbBuild) run(ctx context.Context, source *dagger.Directory) (string, er
 	if b.uid < 0 && b.gid < 0 {
 		ctr = ctr.WithUser(owner)
 	}
-	if b.password != nil {
-		pw, err := b.password.Plaintext(ctx)
-		if err != nil {
-			return "", err
-		}
-		auth, err := json.Marshal(map[string]string{
-			ref.Context().RegistryStr(): "Basic " + base64.StdEncoding.EncodeToString([]byte(b.username+":"+pw)),
-		})
-		if err != nil {
-			return "", err
-		}
-		ctr = ctr.WithSecretVariable("CNB_REGISTRY_AUTH", dag.SetSecret("goldenpath-cnb-registry-auth", string(auth)))
+	if auth, err := b.creds.cnbRegistryAuth(); err != nil {
+		return "", err
+	} else if auth != "" {
+		ctr = ctr.WithSecretVariable("CNB_REGISTRY_AUTH", dag.SetSecret("goldenpath-cnb-registry-auth", auth))
 	}
 	args := []string{"/cnb/lifecycle/creator", "-app=/workspace", "-layers=/layers", "-platform=/platform",
 		"-report=/layers/report.toml", "-cache-dir=/cache"}
@@ -294,7 +289,7 @@ func appDir(source *dagger.Directory, r *contract.AppDeploymentRequest) *dagger.
 
 // dockerfileBuild builds a request of build type dockerfile as the library's DockerfileBuilder does: the
 // Dockerfile and context of spec.build.dockerfile (relative to the app's folder), its build args; then publishes.
-func dockerfileBuild(ctx context.Context, source *dagger.Directory, r *contract.AppDeploymentRequest, image string) (string, error) {
+func dockerfileBuild(ctx context.Context, source *dagger.Directory, r *contract.AppDeploymentRequest, image string, creds registryCredentials) (string, error) {
 	app := appDir(source, r)
 	df := r.Spec.Build.Dockerfile
 	if df == nil {
@@ -312,7 +307,7 @@ func dockerfileBuild(ctx context.Context, source *dagger.Directory, r *contract.
 	for _, k := range slices.Sorted(maps.Keys(df.Args)) {
 		args = append(args, dagger.BuildArg{Name: k, Value: df.Args[k]})
 	}
-	published, err := dir.DockerBuild(dagger.DirectoryDockerBuildOpts{Dockerfile: rel, BuildArgs: args}).Publish(ctx, image)
+	published, err := creds.withRegistryAuth(dir.DockerBuild(dagger.DirectoryDockerBuildOpts{Dockerfile: rel, BuildArgs: args})).Publish(ctx, image)
 	if err != nil {
 		return "", err
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/fleet"
 )
 
@@ -28,14 +28,21 @@ func (m *Goldenpath) Rebase(
 	// Registries reached over plain HTTP (repeatable).
 	// +optional
 	insecureRegistry []string,
+	// Docker config.json (what docker login writes) as a secret, e.g. file://$HOME/.docker/config.json: credentials per registry host.
+	// +optional
+	dockerConfig *dagger.Secret,
 ) (string, error) {
 	if len(image) == 0 {
 		return "", errors.New("no --image given")
 	}
+	opts, err := registryOptions(ctx, "", "", nil, dockerConfig, insecureRegistry)
+	if err != nil {
+		return "", err
+	}
 	report, err := fleet.Rebase(ctx, fleet.RebaseRequest{
 		Request: fleet.Request{Images: image, RunImage: runImage},
 		DryRun:  dryRun, Force: force,
-	}, goldenpath.WithInsecureRegistries(insecureRegistry...))
+	}, opts...)
 	if err != nil {
 		return "", err
 	}

@@ -47,6 +47,12 @@ func (m *Goldenpath) Ship(
 	// Platform file (default: the embedded default platform).
 	// +optional
 	platform *dagger.File,
+	// Docker config.json (what docker login writes) as a secret, e.g. file://$HOME/.docker/config.json: credentials per registry host, for the build, the push and the supply-chain steps.
+	// +optional
+	dockerConfig *dagger.Secret,
+	// CA bundles (PEM) the buildpack build trusts (repeatable): each file the platform's egress.caCertificates.bundles[].file names (the module cannot read your machine's paths; a platform that names files with no --ca-bundle is refused).
+	// +optional
+	caBundle []*dagger.File,
 ) (*dagger.Directory, error) {
 	p, err := loadPlatform(ctx, platform)
 	if err != nil {
@@ -60,8 +66,14 @@ func (m *Goldenpath) Ship(
 	if err != nil {
 		return nil, err
 	}
-	// Plain HTTP only for the registries named (never for every registry as soon as one is).
-	opts := []goldenpath.Option{goldenpath.WithPlatform(p), goldenpath.WithInsecureRegistries(insecureRegistry...), goldenpath.WithOutput(os.Stderr)}
+	creds, err := readRegistryCredentials(ctx, dockerConfig, "", "", nil)
+	if err != nil {
+		return nil, err
+	}
+	// The Docker config's credentials per host (the build's and the steps'); plain HTTP only for the registries
+	// named (never for every registry as soon as one is).
+	opts := append(creds.options(), goldenpath.WithPlatform(p), goldenpath.WithInsecureRegistries(insecureRegistry...),
+		goldenpath.WithOutput(os.Stderr))
 	if keyPassword != nil {
 		pw, err := keyPassword.Plaintext(ctx)
 		if err != nil {
@@ -79,7 +91,8 @@ func (m *Goldenpath) Ship(
 	}
 	defer os.RemoveAll(tmp)
 	gitops := filepath.Join(tmp, "gitops")
-	b := &daggerBuilder{source: source, image: image, builder: builder, runImage: runImage, insecureRegistry: insecureRegistry, platform: platform}
+	b := &daggerBuilder{source: source, image: image, builder: builder, runImage: runImage, insecureRegistry: insecureRegistry, platform: platform,
+		creds: creds, caBundle: caBundle}
 	if _, err := inDir(dir, func() (*build.Result, error) {
 		return build.Ship(ctx, build.Request{
 			Paths: []string{"."}, Publish: p.Registry, GitOpsDir: gitops,
@@ -121,6 +134,8 @@ type daggerBuilder struct {
 	image, builder, runImage string
 	insecureRegistry         []string
 	platform                 *dagger.File
+	creds                    registryCredentials
+	caBundle                 []*dagger.File
 }
 
 func (b *daggerBuilder) Build(ctx context.Context, spec *build.Spec) (*build.Image, error) {
@@ -129,14 +144,14 @@ func (b *daggerBuilder) Build(ctx context.Context, spec *build.Spec) (*build.Ima
 	var err error
 	switch r.Spec.Build.Type {
 	case contract.BuildTypeDockerfile:
-		if img.Reference, err = dockerfileBuild(ctx, b.source, r, b.image); err != nil {
+		if img.Reference, err = dockerfileBuild(ctx, b.source, r, b.image, b.creds); err != nil {
 			return nil, fmt.Errorf("dockerfile build: %w", err)
 		}
 	default:
 		if b.builder == "" {
 			return nil, fmt.Errorf("application %s is built with buildpacks: give the builder image", r.Application)
 		}
-		c := cnbBuild{image: b.image, builder: b.builder, runImage: b.runImage, insecure: b.insecureRegistry, uid: -1, gid: -1,
+		c := cnbBuild{image: b.image, builder: b.builder, runImage: b.runImage, insecure: b.insecureRegistry, creds: b.creds, caBundle: b.caBundle, uid: -1, gid: -1,
 			platform: b.platform, builderName: "default"}.forRequest(r)
 		if img.Reference, err = c.run(ctx, appDir(b.source, r)); err != nil {
 			return nil, fmt.Errorf("buildpack build: %w", err)

@@ -31,15 +31,21 @@ func (m *Goldenpath) Sign(
 	// Registry password or token.
 	// +optional
 	password *dagger.Secret,
-	// Reach the image's registry (only that one) over plain HTTP.
+	// Reach the image's registry (only that one) over plain HTTP: a shorthand for --insecure-registry=<its host>.
 	// +optional
 	insecure bool,
+	// Registries reached over plain HTTP (repeatable; host[:port], loopback ones always are).
+	// +optional
+	insecureRegistry []string,
+	// Docker config.json (what docker login writes) as a secret, e.g. file://$HOME/.docker/config.json: credentials per registry host.
+	// +optional
+	dockerConfig *dagger.Secret,
 ) (string, error) {
 	privatePEM, err := key.Plaintext(ctx)
 	if err != nil {
 		return "", err
 	}
-	opts, err := registryOptions(ctx, image, username, password, insecure)
+	opts, err := registryOptions(ctx, image, username, password, dockerConfig, append(plainHTTP(image, insecure), insecureRegistry...))
 	if err != nil {
 		return "", err
 	}
@@ -71,15 +77,21 @@ func (m *Goldenpath) Verify(
 	// Registry password or token.
 	// +optional
 	password *dagger.Secret,
-	// Reach the image's registry (only that one) over plain HTTP.
+	// Reach the image's registry (only that one) over plain HTTP: a shorthand for --insecure-registry=<its host>.
 	// +optional
 	insecure bool,
+	// Registries reached over plain HTTP (repeatable; host[:port], loopback ones always are).
+	// +optional
+	insecureRegistry []string,
+	// Docker config.json (what docker login writes) as a secret, e.g. file://$HOME/.docker/config.json: credentials per registry host.
+	// +optional
+	dockerConfig *dagger.Secret,
 ) (string, error) {
 	publicPEM, err := publicKey.Contents(ctx)
 	if err != nil {
 		return "", err
 	}
-	opts, err := registryOptions(ctx, image, username, password, insecure)
+	opts, err := registryOptions(ctx, image, username, password, dockerConfig, append(plainHTTP(image, insecure), insecureRegistry...))
 	if err != nil {
 		return "", err
 	}
@@ -102,11 +114,17 @@ func (m *Goldenpath) Sbom(
 	// Registry password or token.
 	// +optional
 	password *dagger.Secret,
-	// Reach the image's registry (only that one) over plain HTTP.
+	// Reach the image's registry (only that one) over plain HTTP: a shorthand for --insecure-registry=<its host>.
 	// +optional
 	insecure bool,
+	// Registries reached over plain HTTP (repeatable; host[:port], loopback ones always are).
+	// +optional
+	insecureRegistry []string,
+	// Docker config.json (what docker login writes) as a secret, e.g. file://$HOME/.docker/config.json: credentials per registry host.
+	// +optional
+	dockerConfig *dagger.Secret,
 ) (string, error) {
-	opts, err := registryOptions(ctx, image, username, password, insecure)
+	opts, err := registryOptions(ctx, image, username, password, dockerConfig, append(plainHTTP(image, insecure), insecureRegistry...))
 	if err != nil {
 		return "", err
 	}
@@ -117,28 +135,29 @@ func (m *Goldenpath) Sbom(
 	return toJSON(res)
 }
 
-// registryOptions are the registry options of sign, verify and sbom: credentials for the image's registry only
-// (the others keep the default credentials), and --insecure's plain HTTP for the image's own registry, never for
-// every registry.
-func registryOptions(ctx context.Context, image, username string, password *dagger.Secret, insecure bool) ([]goldenpath.Option, error) {
-	if !insecure && password == nil {
-		return nil, nil
+// plainHTTP is --insecure: the image's own registry, never every registry.
+func plainHTTP(image string, insecure bool) []string {
+	if !insecure {
+		return nil
 	}
 	ref, err := name.ParseReference(image)
 	if err != nil {
-		return nil, fmt.Errorf("image %q: %w", image, err)
+		return nil
 	}
-	host := ref.Context().RegistryStr()
-	var opts []goldenpath.Option
-	if insecure {
-		opts = append(opts, goldenpath.WithInsecureRegistries(host))
+	return []string{ref.Context().RegistryStr()}
+}
+
+// registryOptions are the facade's registry options of a function: the Docker config's credentials per registry
+// host and username/password for image's registry (they win for that host); the others keep the default
+// credentials (none inside the module: anonymous). Plain HTTP for the registries named only (loopback ones always).
+func registryOptions(ctx context.Context, image, username string, password, dockerConfig *dagger.Secret, insecureRegistry []string) ([]goldenpath.Option, error) {
+	creds, err := readRegistryCredentials(ctx, dockerConfig, image, username, password)
+	if err != nil {
+		return nil, err
 	}
-	if password != nil {
-		pw, err := password.Plaintext(ctx)
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, goldenpath.WithCredentials(host, username, pw))
+	opts := creds.options()
+	if len(insecureRegistry) > 0 {
+		opts = append(opts, goldenpath.WithInsecureRegistries(insecureRegistry...))
 	}
 	return opts, nil
 }

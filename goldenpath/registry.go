@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/internal/settings"
 )
 
@@ -39,19 +40,59 @@ func WithInsecureRegistries(hosts ...string) Option {
 // registry host; other registries keep the default credentials. Options
 // for different hosts add up; two for one host are an error.
 func WithCredentials(host, username, password string) Option {
+	return withCredential("WithCredentials", host, RegistryCredential{Username: username, Password: password})
+}
+
+// RegistryCredential is what a registry host is reached with: a user name
+// and password, or an identity token (OAuth2 refresh token) or registry
+// token (bearer), as a Docker config's auths entry holds them.
+type RegistryCredential = settings.Credential
+
+// WithRegistryCredential is WithCredentials for any RegistryCredential
+// (tokens included), e.g. each of DockerConfigCredentials'. Two for one
+// host (of either option) are an error.
+func WithRegistryCredential(host string, c RegistryCredential) Option {
+	return withCredential("WithRegistryCredential", host, c)
+}
+
+func withCredential(option, host string, c RegistryCredential) Option {
 	return func(s *settings.Settings) error {
 		if err := checkRegistryHost(host); err != nil {
-			return fmt.Errorf("WithCredentials: %w", err)
+			return fmt.Errorf("%s: %w", option, err)
 		}
 		if _, dup := s.Registry.Credentials[host]; dup {
-			return fmt.Errorf("WithCredentials: %s given twice: give it once", host)
+			return fmt.Errorf("%s: %s given twice: give it once", option, host)
 		}
 		if s.Registry.Credentials == nil {
 			s.Registry.Credentials = map[string]settings.Credential{}
 		}
-		s.Registry.Credentials[host] = settings.Credential{Username: username, Password: password}
+		s.Registry.Credentials[host] = c
 		return nil
 	}
+}
+
+// DockerConfigCredentials reads the inline auths entries of a Docker
+// config.json (what `docker login` writes; the .dockerconfigjson of a
+// Kubernetes Secret) by registry host (Docker Hub's
+// https://index.docker.io/v1/ is index.docker.io). A config that only names
+// credential helpers (credsStore, credHelpers) is an error: their
+// credentials are not in it. Errors never quote the config.
+func DockerConfigCredentials(config []byte) (map[string]RegistryCredential, error) {
+	cfg, err := contract.ParseDockerConfig(config)
+	if err != nil {
+		return nil, fmt.Errorf("docker config: %w", err)
+	}
+	if len(cfg.Auths) == 0 && cfg.Helpers {
+		return nil, errors.New("docker config: it uses credential helpers (credsStore/credHelpers), whose credentials are not in it: give a config with inline auths entries")
+	}
+	creds := map[string]RegistryCredential{}
+	for host, a := range cfg.Auths {
+		if a.Problem != "" {
+			return nil, fmt.Errorf("docker config: auths[%s]: %s", a.Server, a.Problem)
+		}
+		creds[host] = RegistryCredential{Username: a.Username, Password: a.Password, IdentityToken: a.IdentityToken, RegistryToken: a.RegistryToken}
+	}
+	return creds, nil
 }
 
 // WithTransport sets the HTTP transport under authentication (a private

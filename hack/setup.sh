@@ -3,24 +3,24 @@
 # setup.sh (the builder: hack/setup-builder.sh), idempotent and cached by version (hack/versions.sh): a second run only
 # checks. Every component writes its section of the one environment file, $GOLDENPATH_CACHE/env.sh.
 #
-#   bash hack/setup.sh                          # docker registry builder (the integration tests need these)
+#   bash hack/setup.sh                          # tools docker registry builder (the integration tests need these)
 #   bash hack/setup.sh kind git kpack argocd    # more components (all: every one, in order)
 #   bash hack/setup.sh --cached kind kpack      # exit 0 when every named component's long build is cached, else 1
 #   source /var/cache/goldenpath/env.sh
 #
-# Components: docker (Docker engine with the runc wrapper), registry (127.0.0.1:5111), builder (the offline CNB
+# Components: tools (PyYAML and Chromium from Debian, for checks by other parsers and a real browser), docker (Docker engine with the runc wrapper), registry (127.0.0.1:5111), builder (the offline CNB
 # builder), kind (an offline Kubernetes cluster), git (a git server for the cluster), kpack, argocd, dagger.
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ALL=(docker registry builder kind git kpack argocd dagger)
+ALL=(tools docker registry builder kind git kpack argocd dagger)
 cached=""
 if [[ ${1:-} == --cached ]]; then
   cached=1
   shift
 fi
 components=("$@")
-[[ $# -gt 0 ]] || components=(docker registry builder)
+[[ $# -gt 0 ]] || components=(tools docker registry builder)
 [[ ${components[*]} != all ]] || components=("${ALL[@]}")
 script() { if [[ $1 == builder ]]; then echo "${GOLDENPATH_ROOT}/hack/setup-builder.sh"; else echo "${GOLDENPATH_ROOT}/hack/$1/setup.sh"; fi; }
 for c in "${components[@]}"; do

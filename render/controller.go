@@ -30,6 +30,11 @@ const (
 	ControllerWebhookPort = 8080
 	ControllerMetricsPort = 9090
 	ControllerHealthPort  = 8081
+	// ControllerStatusPort serves the status page (goldenpath/statuspage):
+	// on 127.0.0.1 (kubectl port-forward) unless controller.statusTokenSecret
+	// is set. ControllerStatusTokenEnv carries the token from that Secret.
+	ControllerStatusPort     = 8082
+	ControllerStatusTokenEnv = "GOLDENPATH_STATUS_TOKEN"
 	// ControllerUser is the non-root user the controller runs as.
 	ControllerUser = 65532
 	// PlatformHashAnnotation on the pod template is the SHA-256 of the
@@ -121,10 +126,12 @@ func ControllerObjects(p *contract.Platform) ([]Object, error) {
 			{APIGroups: []string{"kpack.io"}, Resources: []string{"builds"}, Verbs: []string{"get", "list", "watch", "patch"}},
 			{APIGroups: []string{"kpack.io"}, Resources: []string{"sourceresolvers"}, Verbs: []string{"get", "patch"}},
 			{APIGroups: []string{""}, Resources: []string{"pods", "pods/log"}, Verbs: []string{"get"}},
+			// the status page: which image each application serves, since when
+			{APIGroups: []string{"apps"}, Resources: []string{"deployments", "replicasets"}, Verbs: read},
 		}, events...))
 	}
 	grant(p.ArgoCD.Namespace, []rbacv1.PolicyRule{
-		{APIGroups: []string{"argoproj.io"}, Resources: []string{"applications"}, Verbs: []string{"get", "list", "patch"}},
+		{APIGroups: []string{"argoproj.io"}, Resources: []string{"applications"}, Verbs: []string{"get", "list", "watch", "patch"}},
 	})
 	for _, namespace := range order {
 		add("access-"+namespace+".yaml",
@@ -137,7 +144,7 @@ func ControllerObjects(p *contract.Platform) ([]Object, error) {
 		Data: map[string]string{path.Base(ControllerPlatformFile): string(platformYAML)},
 	})
 	add("deployment.yaml", controllerDeployment(p, meta(ControllerName, ns), labels, hex.EncodeToString(sum[:])))
-	add("service.yaml", &corev1.Service{
+	svc := &corev1.Service{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"}, ObjectMeta: meta(ControllerName, ns),
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceTypeClusterIP,
@@ -147,7 +154,11 @@ func ControllerObjects(p *contract.Platform) ([]Object, error) {
 				{Name: "metrics", Port: ControllerMetricsPort, TargetPort: intstr.FromString("metrics"), Protocol: corev1.ProtocolTCP},
 			},
 		},
-	})
+	}
+	if c.StatusTokenSecret != "" { // the page answers beyond the pod only with a token
+		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: "status", Port: ControllerStatusPort, TargetPort: intstr.FromString("status"), Protocol: corev1.ProtocolTCP})
+	}
+	add("service.yaml", svc)
 	return toObjects(typed)
 }
 
@@ -186,6 +197,7 @@ func controllerDeployment(p *contract.Platform, om metav1.ObjectMeta, labels map
 		},
 		Ports: []corev1.ContainerPort{
 			port("webhook", ControllerWebhookPort), port("metrics", ControllerMetricsPort), port("health", ControllerHealthPort),
+			port("status", ControllerStatusPort),
 		},
 		LivenessProbe:  probe("/healthz"),
 		ReadinessProbe: probe("/readyz"),
@@ -200,6 +212,10 @@ func controllerDeployment(p *contract.Platform, om metav1.ObjectMeta, labels map
 			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 		},
 		VolumeMounts: []corev1.VolumeMount{{Name: "platform", MountPath: path.Dir(ControllerPlatformFile), ReadOnly: true}},
+	}
+	if s := p.Controller.StatusTokenSecret; s != "" {
+		c.Env = append(c.Env, corev1.EnvVar{Name: ControllerStatusTokenEnv, ValueFrom: &corev1.EnvVarSource{
+			SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: s}, Key: "token"}}})
 	}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},

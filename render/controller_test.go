@@ -54,7 +54,7 @@ func TestControllerObjects(t *testing.T) {
 			if o.Kind() == "ServiceAccount" && o.Name() == p.Build.ServiceAccount {
 				var sa corev1.ServiceAccount
 				strictDecode(t, o, &sa)
-				assert.Equal(t, []corev1.ObjectReference{{Name: p.Build.RegistrySecret}, {Name: "goldenpath-cosign"}}, sa.Secrets,
+				assert.Equal(t, []corev1.ObjectReference{{Name: p.Build.RegistrySecret}, {Name: "acme-git-https"}, {Name: "acme-git-ssh"}, {Name: "goldenpath-cosign"}}, sa.Secrets,
 					"kpack signs with the cosign Secret the build service account lists")
 			}
 			continue

@@ -73,11 +73,15 @@ func Platform(p *contract.Platform) ([]Object, error) {
 }
 
 // buildSecrets are the Secrets a build service account lists: the
-// registry's, and the cosign key kpack signs every build with when the
-// platform names one (kpack signs with each listed Secret holding a
-// cosign.key).
+// registry's, the git credentials kpack clones private repositories with
+// (build.gitCredentials, found by their kpack.io/git annotation), and the
+// cosign key kpack signs every build with when the platform names one
+// (kpack signs with each listed Secret holding a cosign.key).
 func buildSecrets(p *contract.Platform) []corev1.ObjectReference {
 	out := []corev1.ObjectReference{{Name: p.Build.RegistrySecret}}
+	for _, c := range p.Build.GitCredentials {
+		out = append(out, corev1.ObjectReference{Name: c.Secret})
+	}
 	if p.Controller.CosignSecret != "" {
 		out = append(out, corev1.ObjectReference{Name: p.Controller.CosignSecret})
 	}

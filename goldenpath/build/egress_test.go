@@ -1,6 +1,7 @@
 package build_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/build"
+	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
 )
 
 // The Dagger module writes these files into the creator's /platform: the same env and bindings pack gets.
@@ -29,4 +31,30 @@ func TestPlatformFiles(t *testing.T) {
 	}, files)
 	_, err = build.PlatformFiles(p, "default", nil, [][]byte{[]byte("not a certificate")})
 	assert.ErrorContains(t, err, "CA bundle 1: holds no PEM certificate")
+}
+
+// A platform naming CA files with no bundle contents given fails at once, naming the files and the flag
+// (dagger-langs' finding: the module built without the CA and failed late on the mirror's certificate).
+func TestPlatformFilesWithoutTheCABundles(t *testing.T) {
+	p, err := contract.LoadPlatform("platform.yaml", append(contract.DefaultPlatformYAML(), []byte(`egress:
+  caCertificates:
+    bundles:
+      - file: /etc/ssl/corp/mirror-ca.pem
+      - file: /etc/ssl/corp/npm-ca.pem
+`)...))
+	require.NoError(t, err)
+	_, err = build.PlatformFiles(p, "default", nil, nil)
+	var cae *build.CABundlesError
+	require.ErrorAs(t, err, &cae)
+	assert.Equal(t, []string{"/etc/ssl/corp/mirror-ca.pem", "/etc/ssl/corp/npm-ca.pem"}, cae.Files)
+	assert.EqualError(t, err, `the platform names CA bundle files /etc/ssl/corp/mirror-ca.pem, /etc/ssl/corp/npm-ca.pem `+
+		`(egress.caCertificates.bundles[].file, builder "default"), which a build in the Dagger engine cannot read from `+
+		`your machine: pass each with --ca-bundle (--ca-bundle=/etc/ssl/corp/mirror-ca.pem --ca-bundle=/etc/ssl/corp/npm-ca.pem)`)
+
+	// With the contents the files are bindings.
+	ca, err := os.ReadFile(testregistry.New(t, testregistry.WithTLS()).CAFile(t))
+	require.NoError(t, err)
+	files, err := build.PlatformFiles(p, "default", nil, [][]byte{ca})
+	require.NoError(t, err)
+	assert.NotEmpty(t, files)
 }

@@ -38,7 +38,11 @@ type Request struct {
 	// Application picks the request when the paths hold several; empty
 	// takes the only one.
 	Application string
-	// Source is the checkout of the app's repository (subPath applies).
+	// Source is the checkout of the app's repository, or its git URL
+	// (https://, ssh://, git@host:path: cloned at the contract's revision,
+	// else its branch, with the user's git credentials — credential
+	// helper, ~/.netrc, GIT_ASKPASS, ssh keys — and removed afterwards;
+	// the clone's commit goes into the provenance); subPath applies.
 	// It may be empty with a Builder that brings its own source.
 	Source string
 	// Publish is the registry prefix to push to (REGISTRY[/path]); the

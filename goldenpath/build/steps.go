@@ -66,7 +66,9 @@ func (s *step) sign(key *psc.SigningKey, started time.Time) error {
 	fmt.Fprintf(s.out, "goldenpath: signed %s with key %s\n", signed.Reference, signed.KeyID)
 
 	in := psc.ProvenanceInput{Request: r, Platform: p, StartedOn: started, FinishedOn: time.Now()}
-	if rev, err := pbuild.SourceRevision(s.req.Source); err == nil {
+	if s.res.SourceRevision != "" {
+		in.SourceRevision = s.res.SourceRevision // the clone of a git URL source
+	} else if rev, err := pbuild.SourceRevision(s.req.Source); err == nil {
 		in.SourceRevision = rev
 	} else {
 		fmt.Fprintf(s.out, "goldenpath: provenance: no source commit: %v\n", err)

@@ -27,6 +27,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/internal/httpserve"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
@@ -45,6 +46,12 @@ type Config struct {
 	// the git webhook receiver, /metrics and /healthz + /readyz. Defaults:
 	// :8080, :9090, :8081 (render's ports); "-" turns one off.
 	WebhookAddr, MetricsAddr, HealthAddr string
+	// StatusAddr is the listen address of the status page
+	// (goldenpath/statuspage). Default 127.0.0.1:8082, reached with kubectl
+	// port-forward; with a StatusToken :8082. "-" turns it off.
+	StatusAddr string
+	// StatusToken, when set, is the bearer token the status page requires.
+	StatusToken string
 	// NoLeaderElection runs the reconcilers without taking the lease (one
 	// replica only, or tests).
 	NoLeaderElection bool
@@ -82,6 +89,12 @@ func (c *Config) defaults() error {
 			case &c.HealthAddr:
 				*a = fmt.Sprintf(":%d", render.ControllerHealthPort)
 			}
+		}
+	}
+	if c.StatusAddr == "" {
+		c.StatusAddr = fmt.Sprintf("127.0.0.1:%d", render.ControllerStatusPort)
+		if c.StatusToken != "" {
+			c.StatusAddr = fmt.Sprintf(":%d", render.ControllerStatusPort)
 		}
 	}
 	if c.LeaseDuration == 0 {
@@ -136,7 +149,7 @@ func Run(ctx context.Context, cfg Config) error {
 	mgr, err := ctrl.NewManager(cfg.Kube, manager.Options{
 		Scheme:                        scheme,
 		Logger:                        logger,
-		Cache:                         cache.Options{DefaultNamespaces: namespaces},
+		Cache:                         cache.Options{DefaultNamespaces: namespaces, ByObject: statusCacheByObject(p)},
 		Metrics:                       metricsserver.Options{BindAddress: "0"}, // served below, with ours
 		HealthProbeBindAddress:        healthAddr,
 		LeaderElection:                !cfg.NoLeaderElection,
@@ -209,6 +222,11 @@ func Run(ctx context.Context, cfg Config) error {
 			return err
 		}
 	}
+	if cfg.StatusAddr != "-" {
+		if err := addStatusPage(mgr, cfg); err != nil {
+			return err
+		}
+	}
 	if cfg.MetricsAddr != "-" {
 		gatherers := prometheus.Gatherers{reg, ctrlmetrics.Registry}
 		mux := http.NewServeMux()
@@ -245,7 +263,7 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 	cfg.Log.Info("goldenpath controller starting", "namespace", cfg.Namespace, "environments", p.EnvironmentNames(),
-		"webhooks", cfg.WebhookAddr, "metrics", cfg.MetricsAddr, "health", healthAddr, "leaderElection", !cfg.NoLeaderElection,
+		"webhooks", cfg.WebhookAddr, "metrics", cfg.MetricsAddr, "health", healthAddr, "status", cfg.StatusAddr, "statusToken", cfg.StatusToken != "", "leaderElection", !cfg.NoLeaderElection,
 		"verify", p.Controller.PublicKey != "", "stackUpdateInterval", p.Controller.StackInterval().String())
 	return mgr.Start(ctx)
 }
@@ -264,23 +282,9 @@ func (h *httpRunnable) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", h.name, err)
 	}
-	srv := &http.Server{
-		Handler:           h.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       90 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
 	h.log.Info("serving "+h.name, "addr", l.Addr().String())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(sctx)
-	case err := <-errc:
+	if err := httpserve.Serve(ctx, l, h.handler); err != nil {
 		return fmt.Errorf("%s: %w", h.name, err)
 	}
+	return nil
 }

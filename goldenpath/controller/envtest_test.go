@@ -5,6 +5,7 @@ package controller
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 	"github.com/goldenpath-dev/goldenpath/pipeline/insight"
 	"github.com/goldenpath-dev/goldenpath/pipeline/supplychain"
@@ -108,14 +111,17 @@ func TestControllerOnAPIServer(t *testing.T) {
 	t.Cleanup(cancel)
 
 	r := newRig(t, c)
-	var logs strings.Builder
+	var logs lockedBuffer
 	ready := make(chan struct{})
 	r.webhook = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	r.metrics = fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	statusAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	const statusToken = "status-token-never-shown"
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, Config{
 			Platform: r.p, Kube: cfg, WebhookAddr: r.webhook, MetricsAddr: r.metrics, HealthAddr: "-",
+			StatusAddr: statusAddr, StatusToken: statusToken,
 			Log: slog.New(slog.NewTextHandler(io.MultiWriter(&logs, testWriter{t}), nil)), Ready: ready, LeaseDuration: 3 * time.Second,
 		})
 	}()
@@ -222,6 +228,53 @@ func TestControllerOnAPIServer(t *testing.T) {
 		assert.Contains(t, m, `goldenpath_build_failures_total{step="build"} 1`)
 	})
 
+	// The status page, read from the controller's cache: the builds above
+	// as the page and its JSON show them, behind the bearer token, which
+	// no log line carries.
+	t.Run("status page", func(t *testing.T) {
+		status := func(token string) (int, cluster.Fleet) {
+			req, err := http.NewRequest(http.MethodGet, "http://"+statusAddr+"/api/v1/status", nil)
+			require.NoError(t, err)
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			var f cluster.Fleet
+			if resp.StatusCode == http.StatusOK {
+				require.NoError(t, json.NewDecoder(resp.Body).Decode(&f))
+			}
+			return resp.StatusCode, f
+		}
+		code, _ := status("")
+		assert.Equal(t, http.StatusUnauthorized, code, "no token")
+		code, _ = status("wrong")
+		assert.Equal(t, http.StatusUnauthorized, code, "a wrong token")
+		var app *cluster.AppStatus
+		r.wait(func() error { // the cache follows the API server
+			code, f := status(statusToken)
+			if code != http.StatusOK {
+				return fmt.Errorf("status page: %d", code)
+			}
+			for i := range f.Apps {
+				a := &f.Apps[i]
+				if a.Environment == r.app.env && a.Application == r.app.name && a.LatestBuild != nil && a.LatestBuild.Number == 3 && a.LatestBuild.FailedStep != "" {
+					app = a
+					return nil
+				}
+			}
+			return fmt.Errorf("no %s/%s with failed build 3 in %+v", r.app.env, r.app.name, f.Apps)
+		})
+		assert.Equal(t, "failed", app.LatestBuild.Result)
+		assert.Equal(t, "build", app.LatestBuild.FailedStep)
+		require.NotNil(t, app.LastSuccess, "build 2 succeeded")
+		assert.Equal(t, int64(2), app.LastSuccess.Number)
+		assert.Equal(t, "no", app.LastSuccess.Signed, "build 2 was refused unsigned")
+		assert.NotContains(t, logs.String(), statusToken)
+		assert.Contains(t, logs.String(), "statusToken=true")
+	})
+
 	t.Run("webhooks", func(t *testing.T) {
 		sr := &kpack.SourceResolver{ObjectMeta: metav1.ObjectMeta{Name: "sample-go-source", Namespace: r.app.ns}}
 		require.NoError(t, c.Create(context.Background(), sr))
@@ -256,6 +309,24 @@ func TestControllerOnAPIServer(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Error("the controller did not stop")
 	}
+}
+
+// lockedBuffer holds the controller's log while it writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 type testWriter struct{ t *testing.T }

@@ -241,11 +241,10 @@ type figures struct{ cold, warm, source float64 }
 // image and still answers. Prints cold/warm/source-change seconds per language.
 func TestLanguages(t *testing.T) {
 	e := newEnv(t)
-	only := os.Getenv("GOLDENPATH_BUILDER_LANGUAGES") // e.g. "ruby,python-pip" to run a few
 	patched := e.patchedRunImage(t)
 	results := map[string]figures{}
 	for _, l := range languages {
-		if only != "" && !strings.Contains(","+only+",", ","+l.app+",") {
+		if !l.selected() {
 			continue
 		}
 		t.Run(l.app, func(t *testing.T) {
@@ -266,14 +265,7 @@ func TestLanguages(t *testing.T) {
 			assert.Contains(t, log, l.reuse, "warm build")
 			assert.Contains(t, log, l.layer, "warm build")
 
-			f := filepath.Join(dir, l.touch)
-			src, err := os.ReadFile(f)
-			require.NoError(t, err)
-			comment := "\n// source-only change\n"
-			if strings.HasSuffix(f, ".py") || strings.HasSuffix(f, ".rb") {
-				comment = "\n# source-only change\n"
-			}
-			require.NoError(t, os.WriteFile(f, append(src, comment...), 0o644))
+			touchSource(t, filepath.Join(dir, l.touch))
 			_, log, source := e.build(t, c, dir, false)
 			assert.Contains(t, log, l.reuse, "build after a source-only change")
 			assert.Contains(t, log, l.layer, "build after a source-only change")
@@ -313,6 +305,24 @@ func TestLanguages(t *testing.T) {
 			fmt.Printf("  %-12s cold %6.1f   warm %6.1f   source change %6.1f\n", l.app, f.cold, f.warm, f.source)
 		}
 	}
+}
+
+// selected says whether GOLDENPATH_BUILDER_LANGUAGES (e.g. "ruby,python-pip", to run a few; empty: all) names l.
+func (l language) selected() bool {
+	only := os.Getenv("GOLDENPATH_BUILDER_LANGUAGES")
+	return only == "" || strings.Contains(","+only+",", ","+l.app+",")
+}
+
+// touchSource appends a comment to a source file: a source-only change (the dependencies stay as they are).
+func touchSource(t *testing.T, file string) {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	require.NoError(t, err)
+	comment := "\n// source-only change\n"
+	if strings.HasSuffix(file, ".py") || strings.HasSuffix(file, ".rb") {
+		comment = "\n# source-only change\n"
+	}
+	require.NoError(t, os.WriteFile(file, append(src, comment...), 0o644))
 }
 
 // patchedRunImage pushes the builder's run image plus one layer (/etc/goldenpath-patch) under the test's own

@@ -44,6 +44,18 @@ func (m *Mirror) Hits(prefix string) int {
 	return m.hits[prefix]
 }
 
+// Requests is the number of successful requests served, below every folder: for a mirror that forwards everything
+// (the root-mounted npm mirror), where the top-level folder is a package's name.
+func (m *Mirror) Requests() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, c := range m.hits {
+		n += c
+	}
+	return n
+}
+
 // StartMirror serves dir over HTTPS on listen (host:port; port 0 picks one) with a certificate for host signed
 // by a new CA, until the test ends. upstream maps more top-level folders to upstream mirrors this machine reaches
 // (e.g. "npm" to the npm registry): requests below them are forwarded there (the role of an enterprise's

@@ -50,6 +50,7 @@ func TestMirrorServesOverItsOwnCA(t *testing.T) {
 	assert.Equal(t, "upstream "+up.Listener.Addr().String()+" /registry/ms", body, "forwarded with the upstream's host and path")
 	assert.Equal(t, 1, m.Hits("pypi"), "only successful requests count")
 	assert.Equal(t, 1, m.Hits("npm"))
+	assert.Equal(t, 2, m.Requests(), "every folder's successful requests")
 }
 
 // A mirror whose root forwards to an upstream, as npm needs.
@@ -69,4 +70,5 @@ func TestMirrorRootUpstream(t *testing.T) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	assert.Equal(t, "upstream /ms/-/ms-2.1.3.tgz", string(body))
+	assert.Equal(t, 1, m.Requests(), "a forwarded request below a package's folder counts")
 }

@@ -19,7 +19,7 @@ func newBuildCommand(streams Streams) *cobra.Command {
 		signKey, verifyKey string
 	)
 	c := &cobra.Command{
-		Use:   "build -f CONTRACT --source DIR [--publish REGISTRY] [--out GITOPS_DIR]",
+		Use:   "build -f CONTRACT --source DIR|GIT_URL [--publish REGISTRY] [--out GITOPS_DIR]",
 		Short: "Build an application's image from source (buildpacks, or its Dockerfile) and publish it",
 		Long: `Run the golden path for the application a contract describes: validate the
 contract against the platform's policy; build its image with Cloud Native
@@ -45,7 +45,7 @@ module's ship runs the same steps.`,
 			return err
 		}
 		if file == "" || req.Source == "" {
-			return usageErrorf("-f CONTRACT and --source DIR are required")
+			return usageErrorf("-f CONTRACT and --source DIR|GIT_URL are required")
 		}
 		if (signKey != "" || verifyKey != "") && req.Publish == "" {
 			return usageErrorf("--sign-key and --verify-key need --publish REGISTRY")
@@ -53,7 +53,11 @@ module's ship runs the same steps.`,
 		if req.GitOpsDir != "" && req.Publish == "" {
 			return usageErrorf("--out needs --publish REGISTRY: the tree is pinned to the published digest")
 		}
-		if err := checkPaths([]string{file, req.Source}); err != nil {
+		paths := []string{file}
+		if !build.IsGitSource(req.Source) {
+			paths = append(paths, req.Source)
+		}
+		if err := checkPaths(paths); err != nil {
 			return err
 		}
 		opts, err := platformAndRegistry(&pf, &rf)
@@ -82,7 +86,7 @@ module's ship runs the same steps.`,
 	rf.add(c)
 	c.Flags().StringVarP(&file, "file", "f", "", "contract `FILE`")
 	c.Flags().StringVar(&req.Application, "app", "", "`APPLICATION` to build when the file holds several requests")
-	c.Flags().StringVar(&req.Source, "source", "", "checkout of the application's repository, a `DIR` (the contract's subPath applies)")
+	c.Flags().StringVar(&req.Source, "source", "", "`DIR|GIT_URL`: checkout of the application's repository, or its git URL (https://, ssh://, git@host:path) cloned at the contract's revision with your git credentials (credential helper, ~/.netrc, GIT_ASKPASS, ssh keys); the contract's subPath applies")
 	c.Flags().StringVar(&req.Publish, "publish", "", "registry prefix to push to, `REGISTRY[/PATH]`; the image goes to REGISTRY[/PATH]/<env>/<app>")
 	c.Flags().StringVar(&req.GitOpsDir, "out", "", "GitOps tree `DIR` to re-render with the Deployment pinned to the published digest")
 	c.Flags().StringVar(&signKey, "sign-key", "", "cosign private key `FILE`: sign the published digest and attach a signed SLSA provenance attestation (password in $COSIGN_PASSWORD)")

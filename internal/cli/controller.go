@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath/controller"
+	"github.com/goldenpath-dev/goldenpath/render"
 )
 
 func newControllerCommand(streams Streams) *cobra.Command {
@@ -34,6 +35,9 @@ makes the golden path run by itself in a cluster with kpack and Argo CD:
               annotations on the Build and an Event on the Image
   stacks      the stack updater every controller.stackUpdateInterval
   metrics     /metrics on --metrics-addr; /healthz and /readyz on --health-addr
+  status      the read-only status page on --status-addr (127.0.0.1:8082:
+              kubectl port-forward; with a bearer token in
+              $GOLDENPATH_STATUS_TOKEN, :8082)
 
 Every replica answers webhooks; one (the holder of the lease) reconciles.
 'goldenpath platform render' emits its Deployment when the platform sets
@@ -65,6 +69,7 @@ Exit status: 0 when stopped by a signal, 1 on failure, 2 on usage errors.`,
 			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			cfg.Platform, cfg.Kube, cfg.Log = p, kube, slog.New(h)
+			cfg.StatusToken = os.Getenv(render.ControllerStatusTokenEnv)
 			return controller.Run(ctx, cfg)
 		},
 	}
@@ -74,6 +79,7 @@ Exit status: 0 when stopped by a signal, 1 on failure, 2 on usage errors.`,
 	f.StringVar(&cfg.WebhookAddr, "webhook-addr", "", "listen address of the git webhook receiver (default :8080; - for none)")
 	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "listen address of /metrics (default :9090; - for none)")
 	f.StringVar(&cfg.HealthAddr, "health-addr", "", "listen address of /healthz and /readyz (default :8081; - for none)")
+	f.StringVar(&cfg.StatusAddr, "status-addr", "", "listen address of the status page (default 127.0.0.1:8082, or :8082 with $GOLDENPATH_STATUS_TOKEN; - for none)")
 	f.BoolVar(&cfg.NoLeaderElection, "no-leader-election", false, "reconcile without taking the lease (a single replica only)")
 	f.DurationVar(&cfg.LeaseDuration, "lease-duration", 0, "leader lease duration (default 15s)")
 	f.StringVar(&logFormat, "log-format", "json", "log format: json or text")

@@ -293,6 +293,6 @@ func newPlatformCommand(streams Streams) *cobra.Command {
 			return err
 		},
 	}
-	c.AddCommand(renderCmd, defaultCmd, newUpdateStacksCommand(streams))
+	c.AddCommand(renderCmd, defaultCmd, newUpdateStacksCommand(streams), newCheckSecretCommand(streams))
 	return c
 }

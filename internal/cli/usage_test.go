@@ -62,7 +62,7 @@ func TestUsageErrors(t *testing.T) {
 		{"verify: a folder as key", "", []string{"verify", "r/a:1", "--key", dir}, "--key " + dir + ": not a regular file"},
 		{"verify: no key", "", []string{"verify", "r/a" + digest}, "--key cosign.pub is required"},
 		{"verify: no image", "", []string{"verify"}, "accepts 1 arg(s), received 0"},
-		{"build: no contract", "", []string{"build", "--source", "."}, "-f CONTRACT and --source DIR are required"},
+		{"build: no contract", "", []string{"build", "--source", "."}, "-f CONTRACT and --source DIR|GIT_URL are required"},
 		{"build: a missing contract", "", []string{"build", "-f", "nope.yaml", "--source", "."}, "nope.yaml: no such file or directory"},
 		{"build: --out without --publish", "", []string{"build", "-f", contract, "--source", ".", "--out", dir}, "--out needs --publish REGISTRY"},
 		{"keygen over a pair", "", []string{"keygen", "--out", keys}, "cosign.key exists: remove it, choose another folder with --out, or replace the pair with --force"},
@@ -110,7 +110,7 @@ func TestFlagHelpNamesValues(t *testing.T) {
 				assert.Equal(t, "FILE", name, "%s --platform", c.CommandPath())
 			}
 			if f.Value.Type() == "string" || f.Value.Type() == "stringArray" {
-				assert.Regexp(t, `^[A-Z][A-Z0-9_\[\]:/=.]*$|^string$|^stringArray$`, name, "%s --%s", c.CommandPath(), f.Name)
+				assert.Regexp(t, `^[A-Z][A-Z0-9_\[\]:/=.|]*$|^string$|^stringArray$`, name, "%s --%s", c.CommandPath(), f.Name)
 			}
 		})
 		for _, sub := range c.Commands() {

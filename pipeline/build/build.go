@@ -17,8 +17,11 @@ type Spec struct {
 	Request *contract.AppDeploymentRequest
 	// Platform names the builders and the registry.
 	Platform *contract.Platform
-	// SourceDir is the checkout of the request's repository; the request's
-	// spec.source.git.subPath is applied to it, as kpack does.
+	// SourceDir is the checkout of the request's repository, or the
+	// repository's git URL (see IsGitSource), cloned at the request's
+	// spec.source.git.revision (else its branch) with the user's git
+	// credentials (see CloneSource); the request's spec.source.git.subPath
+	// is applied to it, as kpack does.
 	SourceDir string
 	// Registry replaces the platform's registry prefix (for example a local
 	// registry in CI). Empty keeps the platform's.
@@ -45,6 +48,9 @@ type Result struct {
 	BuildType contract.BuildType `json:"buildType"`
 	// Builder is the builder image (buildpack builds).
 	Builder string `json:"builder,omitempty"`
+	// SourceRevision is the commit built when the source was a git URL
+	// (the clone's HEAD); empty for a folder (see SourceRevision).
+	SourceRevision string `json:"sourceRevision,omitempty"`
 }
 
 // Builder builds one Spec into an image.
@@ -102,6 +108,9 @@ func Build(ctx context.Context, spec *Spec, pack, dockerfile Builder) (*Result, 
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
+	if IsGitSource(spec.SourceDir) {
+		return buildClone(ctx, spec, pack, dockerfile)
+	}
 	switch spec.Request.Spec.Build.Type {
 	case contract.BuildTypeDockerfile:
 		return dockerfile.Build(ctx, spec)
@@ -118,4 +127,26 @@ func buildNetwork(explicit string, spec *Spec) string {
 		return explicit
 	}
 	return spec.Platform.Build.Network
+}
+
+// buildClone builds a spec whose source is a git URL: from a clone at the
+// request's revision (else its branch), removed afterwards.
+func buildClone(ctx context.Context, spec *Spec, pack, dockerfile Builder) (*Result, error) {
+	g := spec.Request.Spec.Source.Git
+	rev := g.Revision
+	if rev == "" {
+		rev = g.Branch
+	}
+	clone, err := CloneSource(ctx, spec.SourceDir, rev, spec.out())
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = clone.Remove() }()
+	local := *spec
+	local.SourceDir = clone.Dir
+	res, err := Build(ctx, &local, pack, dockerfile)
+	if res != nil {
+		res.SourceRevision = clone.Commit
+	}
+	return res, err
 }

@@ -48,5 +48,6 @@ func (c credentials) Resolve(r authn.Resource) (authn.Authenticator, error) {
 	if !ok {
 		return authn.Anonymous, nil
 	}
-	return authn.FromConfig(authn.AuthConfig{Username: cred.Username, Password: cred.Password}), nil
+	return authn.FromConfig(authn.AuthConfig{Username: cred.Username, Password: cred.Password,
+		IdentityToken: cred.IdentityToken, RegistryToken: cred.RegistryToken}), nil
 }

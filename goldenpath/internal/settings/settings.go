@@ -54,10 +54,14 @@ type Registry struct {
 	CircuitBreaker *int
 }
 
-// Credential is a user name and password (or token) for one registry.
+// Credential is a user name and password, or a token, for one registry.
 type Credential struct {
 	Username string
 	Password string
+	// IdentityToken (an OAuth2 refresh token) and RegistryToken (a bearer
+	// token), as a Docker config's auths entry holds them.
+	IdentityToken string
+	RegistryToken string
 }
 
 // Option is the underlying type of goldenpath.Option.
