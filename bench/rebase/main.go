@@ -12,7 +12,7 @@
 // distinct images sharing the run image base. Then, in one run:
 //
 //  1. the run image <ns>/run:bookworm is patched registry-side (one more
-//     layer, like hack/patch-run-image.sh);
+//     layer, as a base-image fix would add);
 //  2. goldenpath rebases the fleet (the library, or the CLI with -cli);
 //     every image is checked (tag digest, metadata top layer);
 //  3. the fleet is reset to its original manifests;
@@ -481,7 +481,7 @@ func variant(app v1.Image, i int) (v1.Image, error) {
 	return mutate.Append(app, mutate.Addendum{Layer: l, History: v1.History{CreatedBy: "bench/rebase variant " + strconv.Itoa(i)}})
 }
 
-// patch is hack/patch-run-image.sh done registry-side: one more layer with
+// patch is a base-image fix done registry-side: one more layer with
 // /etc/goldenpath-patch and the label io.goldenpath.patch.
 func patch(base v1.Image, id string) (v1.Image, error) {
 	l, err := tarLayer(map[string]string{"etc/goldenpath-patch": id + "\n"})

@@ -284,8 +284,11 @@ func sleep(ctx context.Context, d time.Duration) bool {
 func (p *Promoter) promote(ctx context.Context, env contract.Environment, batch []candidate) error {
 	var ok []candidate
 	for _, c := range batch {
+		// Read from the API server, not the cache: a promotion that has
+		// just annotated this Build may not be in the cache yet, and
+		// deciding on a stale copy would pin (or refuse) it twice.
 		var b kpack.Build
-		if err := p.c.client.Get(ctx, types.NamespacedName{Namespace: c.Image.Namespace, Name: c.Build}, &b); err != nil {
+		if err := p.c.reader.Get(ctx, types.NamespacedName{Namespace: c.Image.Namespace, Name: c.Build}, &b); err != nil {
 			if apierrors.IsNotFound(err) {
 				continue // garbage-collected: a newer build exists
 			}

@@ -164,7 +164,7 @@ print(json.dumps(tomllib.load(open(sys.argv[1], "rb"))["apis"], separators=(",",
 # --- 4b. run image ----------------------------------------------------------------------------------------------
 # kpack's stack runs apps on a copy of the run image of hack/setup.sh, goldenpath/kpack/run, so that patching it to test
 # rebases (the in-cluster scenario, go test -tags incluster) changes nothing for other users of goldenpath/run. Pushed
-# when missing only: a patched copy stays patched until "hack/patch-run-image.sh --restore <ref>".
+# when missing only: a patched copy stays patched until pushed again (crane copy from goldenpath/run).
 RUN_REPO=${REPO}/run
 run_image() {
   local ref=${REGISTRY}/${RUN_REPO}:${DEBIAN_SUITE}

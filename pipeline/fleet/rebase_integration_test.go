@@ -30,6 +30,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/internal/e2e"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 	"github.com/goldenpath-dev/goldenpath/pipeline/build"
 	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
@@ -116,15 +117,16 @@ func itMD(t *testing.T, s string) *cnb.LifecycleMetadata {
 	return md
 }
 
-// patchWithScript runs hack/patch-run-image.sh (a docker build FROM the
-// local run image plus one layer, pushed to target) and returns the patched
-// run image's top layer.
-func patchWithScript(t *testing.T, target, id string) string {
+// patchRun writes to target the machine's run image with one more layer
+// (/etc/goldenpath-patch holding id, readable by the app's user) and a
+// label, as a security fix to the base would be (e2e.PatchImage), and
+// returns the patched run image's top layer.
+func patchRun(t *testing.T, target, id string) string {
 	t.Helper()
-	cmd := exec.Command("bash", filepath.Join(testenv.RepoRoot(t), "hack/patch-run-image.sh"), target)
-	cmd.Env = append(os.Environ(), "PATCH_ID="+id)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "patch-run-image.sh: %s", out)
+	src := os.Getenv("GOLDENPATH_RUN_IMAGE_REMOTE")
+	require.NotEmpty(t, src, "GOLDENPATH_RUN_IMAGE_REMOTE is not set: source $GOLDENPATH_CACHE/env.sh")
+	_, err := e2e.PatchImage(context.Background(), src, target, id)
+	require.NoError(t, err)
 	img, err := remote.Image(itRef(t, target))
 	require.NoError(t, err)
 	cf, err := img.ConfigFile()
@@ -133,7 +135,7 @@ func patchWithScript(t *testing.T, target, id string) string {
 }
 
 // The sample app, built by the pipeline, rebased by goldenpath onto a run
-// image patched by hack/patch-run-image.sh: plan sees it, dry-run writes
+// image patched as a base-image fix would be: plan sees it, dry-run writes
 // nothing, the rebased image runs the app on the patched base, and pack's
 // rebase (library and CLI) accepts it afterwards.
 func TestRebaseIntegrationRealImage(t *testing.T) {
@@ -160,7 +162,7 @@ func TestRebaseIntegrationRealImage(t *testing.T) {
 	assert.Equal(t, layerDigests(t, orig), layerDigests(t, moved), "same layers, new metadata")
 	assert.Equal(t, run, itMD(t, app).RunImage.Image)
 
-	top := patchWithScript(t, run, "it-real-1")
+	top := patchRun(t, run, "it-real-1")
 	platform, err := contract.LoadPlatformFile(filepath.Join(testenv.RepoRoot(t), "examples/platform/local.yaml"))
 	require.NoError(t, err)
 	planner, err := fleet.NewPlanner()
@@ -194,7 +196,7 @@ func TestRebaseIntegrationRealImage(t *testing.T) {
 	assert.Contains(t, body, "hello from goldenpath go app")
 
 	// pack's rebase (the library) takes it from there...
-	top2 := patchWithScript(t, run, "it-real-2")
+	top2 := patchRun(t, run, "it-real-2")
 	pc, err := client.NewClient(client.WithLogger(logging.NewSimpleLogger(io.Discard)))
 	require.NoError(t, err)
 	require.NoError(t, pc.Rebase(ctx, client.RebaseOptions{RepoName: app, Publish: true, InsecureRegistries: []string{reg}}),
@@ -205,11 +207,11 @@ func TestRebaseIntegrationRealImage(t *testing.T) {
 	assert.Equal(t, fleet.RebaseUpToDate, rep.Results[0].Status, rep.Results[0].Error)
 
 	// ...and so does the pack CLI, after goldenpath rebased it once more.
-	top3 := patchWithScript(t, run, "it-real-3")
+	top3 := patchRun(t, run, "it-real-3")
 	rep, err = rb.Rebase(ctx, &fleet.RebaseSpec{Images: []string{app}})
 	require.NoError(t, err)
 	require.NoError(t, rep.Err())
-	patchWithScript(t, run, "it-real-4")
+	patchRun(t, run, "it-real-4")
 	packBin := os.Getenv("GOLDENPATH_PACK")
 	require.NotEmpty(t, packBin, "GOLDENPATH_PACK is not set: source $GOLDENPATH_CACHE/env.sh")
 	out, err = exec.Command(packBin, "rebase", "--publish", "--insecure-registry", reg, app).CombinedOutput()
@@ -349,7 +351,7 @@ func registryFleet(t *testing.T, sample, reg, run string, n int) ([]string, map[
 }
 
 // patchRegistrySide adds one layer to the run image in the registry (what
-// hack/patch-run-image.sh does, without the Docker engine) and returns its
+// patchRun does, on top of what the registry holds) and returns its
 // top layer.
 func patchRegistrySide(t *testing.T, run string) string {
 	t.Helper()

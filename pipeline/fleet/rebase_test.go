@@ -93,7 +93,7 @@ func newRunImage(t *testing.T, o runImageOpts) v1.Image {
 	return img
 }
 
-// patch is what hack/patch-run-image.sh does: one more layer and a label.
+// patchRunImage adds one more layer and a label, as a base-image fix would.
 func patchRunImage(t *testing.T, run v1.Image, id string) v1.Image {
 	t.Helper()
 	l, err := random.Layer(128, types.DockerLayer)
