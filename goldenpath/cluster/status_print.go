@@ -66,6 +66,9 @@ func PrintStatusText(w io.Writer, f *Fleet) error {
 			run = built + ShortDigest(on) + " (newest: " + ShortDigest(a.NewestRunImage) + ")"
 		}
 		pinned := "-"
+		if a.WaitingFor != "" {
+			pinned = "waiting for first verified pin"
+		}
 		if a.Pinned != "" {
 			pinned = ShortDigest(a.Pinned)
 			if !a.PinnedAt.IsZero() {
@@ -114,6 +117,11 @@ func PrintStatusText(w io.Writer, f *Fleet) error {
 	for _, a := range f.Apps {
 		if b := a.LatestBuild; b != nil && b.Refused != "" {
 			fmt.Fprintf(w, "\n%s/%s build %d was not pinned: %s\n", a.Environment, a.Application, b.Number, printable(b.Refused))
+		}
+	}
+	for _, a := range f.Apps {
+		if a.WaitingFor != "" {
+			fmt.Fprintf(w, "\n%s/%s runs no pod: %s\n", a.Environment, a.Application, printable(a.WaitingFor))
 		}
 	}
 	for _, r := range f.Rollouts {
