@@ -133,7 +133,7 @@ func (m *Goldenpath) BuildpackBuild(
 	// +optional
 	// +default="default"
 	builderName string,
-	// CA bundles (PEM) trusted in the build, as bindings of type ca-certificates: the platform's caCertificates files.
+	// CA bundles (PEM) trusted in the build, as bindings of type ca-certificates: each file the platform's egress.caCertificates.bundles[].file names (the module cannot read your machine's paths; a platform that names files with no --ca-bundle is refused).
 	// +optional
 	caBundle []*dagger.File,
 	// Build env, NAME=VALUE (repeatable), over the contract's; the platform's build network wins on conflicts.

@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 
-	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
+	"github.com/goldenpath-dev/goldenpath/goldenpath"
 )
 
 // Registry credentials reach every function of the module as Dagger
@@ -24,8 +23,8 @@ import (
 // (credsStore, credHelpers) cannot run inside the module: give inline auths
 // (e.g. `docker-credential-ecr-login get` turned into an auths entry by CI).
 
-// registryCredentials are the basic-auth credentials by registry host.
-type registryCredentials map[string]authn.AuthConfig
+// registryCredentials are the credentials by registry host.
+type registryCredentials map[string]goldenpath.RegistryCredential
 
 // readRegistryCredentials reads the Docker config secret and adds
 // username/password for image's registry (they win over the config's entry
@@ -37,8 +36,8 @@ func readRegistryCredentials(ctx context.Context, dockerConfig *dagger.Secret, i
 		if err != nil {
 			return nil, err
 		}
-		if err := creds.parseDockerConfig([]byte(text)); err != nil {
-			return nil, err
+		if creds, err = goldenpath.DockerConfigCredentials([]byte(text)); err != nil {
+			return nil, fmt.Errorf("%w (credential helpers cannot run inside the Dagger module)", err)
 		}
 	}
 	if password != nil {
@@ -50,40 +49,18 @@ func readRegistryCredentials(ctx context.Context, dockerConfig *dagger.Secret, i
 		if err != nil {
 			return nil, err
 		}
-		creds[ref.Context().RegistryStr()] = authn.AuthConfig{Username: username, Password: pw}
+		creds[ref.Context().RegistryStr()] = goldenpath.RegistryCredential{Username: username, Password: pw}
 	}
 	return creds, nil
 }
 
-// parseDockerConfig adds the auths entries of a Docker config.json. Errors
-// never quote the file: it holds credentials.
-func (c registryCredentials) parseDockerConfig(data []byte) error {
-	cfg, err := contract.ParseDockerConfig(data)
-	if err != nil {
-		return fmt.Errorf("docker config: %w", err)
+// options are the credentials as the facade's options (the supply-chain, rebase and ship steps).
+func (c registryCredentials) options() []goldenpath.Option {
+	var opts []goldenpath.Option
+	for _, h := range c.hosts() {
+		opts = append(opts, goldenpath.WithRegistryCredential(h, c[h]))
 	}
-	if len(cfg.Auths) == 0 && cfg.Helpers {
-		return fmt.Errorf("docker config: it uses credential helpers (credsStore/credHelpers), which cannot run inside the Dagger module; give a config with inline auths entries")
-	}
-	for host, a := range cfg.Auths {
-		if a.Problem != "" {
-			return fmt.Errorf("docker config: auths[%s]: %s", a.Server, a.Problem)
-		}
-		if host == "index.docker.io" {
-			host = name.DefaultRegistry
-		}
-		c[host] = authn.AuthConfig{Username: a.Username, Password: a.Password, IdentityToken: a.IdentityToken, RegistryToken: a.RegistryToken}
-	}
-	return nil
-}
-
-// Resolve makes the credentials a keychain: each registry its own, others
-// anonymous.
-func (c registryCredentials) Resolve(r authn.Resource) (authn.Authenticator, error) {
-	if ac, ok := c[r.RegistryStr()]; ok {
-		return authn.FromConfig(ac), nil
-	}
-	return authn.Anonymous, nil
+	return opts
 }
 
 // hosts are the registries with credentials, sorted.

@@ -12,11 +12,12 @@ import (
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/build"
 )
 
 // withEgress writes the creator's /platform for the platform's build network (contract.Egress): the
 // platform env (env NAME=VALUE first, the platform's mirrors and proxy on top) and the CA bundles as bindings of
-// type ca-certificates, as `goldenpath build` passes them to pack (see goldenpath.BuildPlatformFiles). The CA
+// type ca-certificates, as `goldenpath build` passes them to pack (see build.PlatformFiles). The CA
 // bundles are files given to the function: the platform's caCertificates name paths on the caller's machine.
 func withEgress(ctx context.Context, ctr *dagger.Container, owner string, platform *dagger.File, builderName string,
 	caBundle []*dagger.File, env []string) (*dagger.Container, error) {
@@ -54,11 +55,11 @@ func withEgress(ctx context.Context, ctr *dagger.Container, owner string, platfo
 		if err != nil {
 			return nil, err
 		}
-		files, err = goldenpath.BuildPlatformFiles(p, builderName, appEnv, bundles)
+		files, err = build.PlatformFiles(p, builderName, appEnv, bundles)
 		if err != nil {
 			return nil, err
 		}
-	} else if files, err = goldenpath.BuildPlatformFiles(nil, builderName, appEnv, bundles); err != nil {
+	} else if files, err = build.PlatformFiles(nil, builderName, appEnv, bundles); err != nil {
 		return nil, err
 	}
 	for _, name := range slices.Sorted(maps.Keys(files)) {

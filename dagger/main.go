@@ -20,6 +20,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
@@ -41,7 +42,7 @@ func (m *Goldenpath) Validate(
 	// +default="text"
 	format string,
 ) (string, error) {
-	printer, err := goldenpath.NewPrinter(format)
+	printer, err := output.Report.Get(format)
 	if err != nil {
 		return "", err
 	}
@@ -64,7 +65,7 @@ func (m *Goldenpath) Validate(
 		return "", err
 	}
 	if !report.Valid() {
-		return "", fmt.Errorf("%s%d problems", out.String(), report.ErrorCount())
+		return "", fmt.Errorf("%s%s", out.String(), output.Count(report.ErrorCount(), "problem"))
 	}
 	return out.String(), nil
 }
@@ -123,10 +124,14 @@ func (m *Goldenpath) RenderStream(
 	if err != nil {
 		return "", err
 	}
+	pins, err := goldenpath.ImagePins(image)
+	if err != nil {
+		return "", err
+	}
 	// The CLI's stream: request by request in file order, then the roots.
 	var out strings.Builder
 	_, err = inDir(dir, func() (struct{}, error) {
-		return struct{}{}, goldenpath.RenderStream(ctx, []string{"."}, &out, popt, goldenpath.WithImages(goldenpath.ImagePins(image)))
+		return struct{}{}, goldenpath.RenderStream(ctx, []string{"."}, &out, popt, goldenpath.WithImages(pins))
 	})
 	if err != nil {
 		return "", renderError(err)
@@ -154,7 +159,10 @@ func (m *Goldenpath) render(ctx context.Context, contracts *dagger.Directory, pl
 	if err != nil {
 		return nil, err
 	}
-	pins := goldenpath.ImagePins(image)
+	pins, err := goldenpath.ImagePins(image)
+	if err != nil {
+		return nil, err
+	}
 	dir, err := exportDir(ctx, contracts)
 	if err != nil {
 		return nil, err
@@ -175,7 +183,7 @@ func renderError(err error) error {
 		for _, e := range errs {
 			fmt.Fprintln(&b, e.Error())
 		}
-		return fmt.Errorf("%s%d problems; nothing was rendered", b.String(), len(errs))
+		return fmt.Errorf("%s%s; nothing was rendered", b.String(), output.Count(len(errs), "problem"))
 	}
 	return err
 }
@@ -201,6 +209,15 @@ func (m *Goldenpath) request(ctx context.Context, contracts *dagger.Directory, p
 
 // platformOption loads the platform file, or the embedded default platform when there is none.
 func platformOption(ctx context.Context, platform *dagger.File) (goldenpath.Option, error) {
+	p, err := loadPlatform(ctx, platform)
+	if err != nil {
+		return nil, err
+	}
+	return goldenpath.WithPlatform(p), nil
+}
+
+// loadPlatform loads the platform file, or the embedded default platform when there is none.
+func loadPlatform(ctx context.Context, platform *dagger.File) (*contract.Platform, error) {
 	path := ""
 	if platform != nil {
 		tmp, err := os.MkdirTemp("", "platform-")
@@ -212,11 +229,7 @@ func platformOption(ctx context.Context, platform *dagger.File) (goldenpath.Opti
 			return nil, fmt.Errorf("export platform file: %w", err)
 		}
 	}
-	p, err := goldenpath.LoadPlatformFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return goldenpath.WithPlatform(p), nil
+	return goldenpath.LoadPlatformFile(path)
 }
 
 // exportDir copies a directory argument into the module's container and returns its path.

@@ -5,8 +5,7 @@ import (
 	"errors"
 
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
-	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/fleet"
 )
 
 // Rebase swaps the run image under app images in their registry (no rebuild; a manifest per image), like
@@ -36,14 +35,14 @@ func (m *Goldenpath) Rebase(
 	if len(image) == 0 {
 		return "", errors.New("no --image given")
 	}
-	creds, err := readRegistryCredentials(ctx, dockerConfig, "", "", nil)
+	opts, err := registryOptions(ctx, "", "", nil, dockerConfig, insecureRegistry)
 	if err != nil {
 		return "", err
 	}
-	report, err := goldenpath.Rebase(ctx, goldenpath.RebaseRequest{
-		FleetRequest: goldenpath.FleetRequest{Images: image, RunImage: runImage},
-		DryRun:       dryRun, Force: force,
-	}, goldenpath.WithRegistry(registry.WithKeychain(creds), registry.WithInsecureRegistries(insecureRegistry...)))
+	report, err := fleet.Rebase(ctx, fleet.RebaseRequest{
+		Request: fleet.Request{Images: image, RunImage: runImage},
+		DryRun:  dryRun, Force: force,
+	}, opts...)
 	if err != nil {
 		return "", err
 	}

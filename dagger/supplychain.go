@@ -11,7 +11,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/dagger/internal/dagger"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/supplychain"
 )
 
 // Sign signs an image (resolved to its digest first) with a cosign private key, with no transparency log, like
@@ -41,11 +41,11 @@ func (m *Goldenpath) Sign(
 	// +optional
 	dockerConfig *dagger.Secret,
 ) (string, error) {
-	keyFile, err := secretFile(ctx, key, "cosign.key")
+	privatePEM, err := key.Plaintext(ctx)
 	if err != nil {
 		return "", err
 	}
-	opts, err := supplyChainOptions(ctx, image, username, password, dockerConfig, append(plainHTTP(image, insecure), insecureRegistry...))
+	opts, err := registryOptions(ctx, image, username, password, dockerConfig, append(plainHTTP(image, insecure), insecureRegistry...))
 	if err != nil {
 		return "", err
 	}
@@ -56,7 +56,7 @@ func (m *Goldenpath) Sign(
 		}
 		opts = append(opts, goldenpath.WithKeyPassword([]byte(pw)))
 	}
-	res, err := goldenpath.Sign(ctx, image, keyFile, opts...)
+	res, err := supplychain.Sign(ctx, image, []byte(privatePEM), opts...)
 	if err != nil {
 		return "", err
 	}
@@ -87,15 +87,15 @@ func (m *Goldenpath) Verify(
 	// +optional
 	dockerConfig *dagger.Secret,
 ) (string, error) {
-	keyFile, err := exportFile(ctx, publicKey, "cosign.pub")
+	publicPEM, err := publicKey.Contents(ctx)
 	if err != nil {
 		return "", err
 	}
-	opts, err := supplyChainOptions(ctx, image, username, password, dockerConfig, append(plainHTTP(image, insecure), insecureRegistry...))
+	opts, err := registryOptions(ctx, image, username, password, dockerConfig, append(plainHTTP(image, insecure), insecureRegistry...))
 	if err != nil {
 		return "", err
 	}
-	res, err := goldenpath.Verify(ctx, image, keyFile, opts...)
+	res, err := supplychain.Verify(ctx, image, []byte(publicPEM), opts...)
 	if err != nil {
 		return "", err
 	}
@@ -124,19 +124,18 @@ func (m *Goldenpath) Sbom(
 	// +optional
 	dockerConfig *dagger.Secret,
 ) (string, error) {
-	opts, err := supplyChainOptions(ctx, image, username, password, dockerConfig, append(plainHTTP(image, insecure), insecureRegistry...))
+	opts, err := registryOptions(ctx, image, username, password, dockerConfig, append(plainHTTP(image, insecure), insecureRegistry...))
 	if err != nil {
 		return "", err
 	}
-	res, err := goldenpath.SBOM(ctx, image, opts...)
+	res, err := supplychain.SBOM(ctx, image, opts...)
 	if err != nil {
 		return "", err
 	}
 	return toJSON(res)
 }
 
-// plainHTTP is the --insecure switch of sign, verify and sbom: plain HTTP for the image's own registry, never for
-// every registry.
+// plainHTTP is --insecure: the image's own registry, never every registry.
 func plainHTTP(image string, insecure bool) []string {
 	if !insecure {
 		return nil
@@ -148,17 +147,19 @@ func plainHTTP(image string, insecure bool) []string {
 	return []string{ref.Context().RegistryStr()}
 }
 
-// supplyChainOptions: the Docker config's credentials per registry and username/password for image's registry
-// (none: anonymous), plain HTTP for the registries named (loopback ones always).
-func supplyChainOptions(ctx context.Context, image, username string, password, dockerConfig *dagger.Secret, insecureRegistry []string) ([]goldenpath.SupplyChainOption, error) {
+// registryOptions are the facade's registry options of a function: the Docker config's credentials per registry
+// host and username/password for image's registry (they win for that host); the others keep the default
+// credentials (none inside the module: anonymous). Plain HTTP for the registries named only (loopback ones always).
+func registryOptions(ctx context.Context, image, username string, password, dockerConfig *dagger.Secret, insecureRegistry []string) ([]goldenpath.Option, error) {
 	creds, err := readRegistryCredentials(ctx, dockerConfig, image, username, password)
 	if err != nil {
 		return nil, err
 	}
-	return []goldenpath.SupplyChainOption{goldenpath.WithRegistryOptions(
-		registry.WithKeychain(creds),
-		registry.WithInsecureRegistries(insecureRegistry...),
-	)}, nil
+	opts := creds.options()
+	if len(insecureRegistry) > 0 {
+		opts = append(opts, goldenpath.WithInsecureRegistries(insecureRegistry...))
+	}
+	return opts, nil
 }
 
 // secretFile writes a secret into a private temporary file and returns its path.

@@ -3,9 +3,12 @@ package goldenpath_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/render"
 )
 
 func ExampleLoad() {
@@ -65,4 +68,61 @@ func ExampleValidatePaths() {
 	}
 	fmt.Println("valid:", report.Valid())
 	// Output: valid: true
+}
+
+// Render an application: the objects of one request, as the GitOps tree's
+// files (render.Tree) or one YAML stream (render.Stream).
+func ExampleRenderRequests() {
+	reqs, err := goldenpath.Load("web.yaml", []byte(`apiVersion: goldenpath.io/v1
+kind: AppDeploymentRequest
+id: APP-0002
+environment: dev
+owner: web-team
+application: web
+spec:
+  source:
+    git:
+      url: https://github.com/org/web
+  runtime:
+    replicas: 1
+  ingress:
+    enabled: true
+    host: web.dev.goldenpath.io
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	objs, err := goldenpath.RenderRequests(reqs, goldenpath.WithPlatform(contract.DefaultPlatform()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	files, err := render.Tree(objs)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		fmt.Println(name)
+	}
+	// Output:
+	// argocd/dev/web.yaml
+	// dev/web/deployment.yaml
+	// dev/web/image.yaml
+	// dev/web/ingress.yaml
+	// dev/web/kustomization.yaml
+	// dev/web/service.yaml
+}
+
+// Options are checked when they are applied: a bad value or a
+// single-valued option given twice is an error before any work starts.
+func ExampleCheckOptions() {
+	fmt.Println(goldenpath.CheckOptions(goldenpath.WithConcurrency(4), goldenpath.WithInsecureRegistries("registry.local:5000")))
+	fmt.Println(goldenpath.CheckOptions(goldenpath.WithConcurrency(4), goldenpath.WithConcurrency(8)))
+	fmt.Println(goldenpath.CheckOptions(goldenpath.WithInsecureRegistries("http://registry.local")))
+	// Output:
+	// <nil>
+	// WithConcurrency given twice: give it once
+	// WithInsecureRegistries: "http://registry.local" is not a registry host[:port]
 }

@@ -1,6 +1,7 @@
 package goldenpath
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
@@ -22,7 +23,7 @@ func PickRequest(reqs []*contract.AppDeploymentRequest, application string) (*co
 	case len(found) == 0 && application != "":
 		return nil, fmt.Errorf("no request for application %q", application)
 	case len(found) == 0:
-		return nil, fmt.Errorf("no request found")
+		return nil, errors.New("no AppDeploymentRequest found")
 	default:
 		return nil, fmt.Errorf("%d requests: name the application to use", len(found))
 	}

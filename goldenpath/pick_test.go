@@ -23,5 +23,5 @@ func TestPickRequest(t *testing.T) {
 	_, err = PickRequest([]*contract.AppDeploymentRequest{a}, "c")
 	assert.EqualError(t, err, `no request for application "c"`)
 	_, err = PickRequest(nil, "")
-	assert.Error(t, err)
+	assert.EqualError(t, err, "no AppDeploymentRequest found")
 }

@@ -5,45 +5,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/render"
 	"golang.org/x/sync/errgroup"
 )
-
-// WithImages pins Deployments to built images by digest. Keys are an
-// application name, or environment/application when one application is
-// rendered for several environments; the key "" applies to a lone request.
-// Default: no pins (the kpack tag, or the pipeline's tag for dockerfile
-// builds).
-func WithImages(images map[string]string) Option {
-	return func(o *options) error {
-		for k, v := range images {
-			if v == "" {
-				return fmt.Errorf("WithImages: empty image for %q", k)
-			}
-		}
-		o.images = images
-		return nil
-	}
-}
-
-// ImagePins turns [APP=]REF arguments (`goldenpath render --image`, the
-// Dagger module's --image) into the map WithImages takes: APP is an
-// application or environment/application; a bare REF pins a lone request
-// (key ""). A later argument for the same key wins.
-func ImagePins(args []string) map[string]string {
-	pins := make(map[string]string, len(args))
-	for _, a := range args {
-		app, ref, found := strings.Cut(a, "=")
-		if !found {
-			app, ref = "", a
-		}
-		pins[app] = ref
-	}
-	return pins
-}
 
 // Render loads the requests under paths and renders each against the
 // platform: kpack Image, Deployment, Service, Ingress, bindings,

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/internal/settings"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/internal/tree"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
@@ -56,8 +57,8 @@ type treeOptions struct {
 // (overwriting them). Every other file is left alone. Default: such a
 // folder, or such a file, stops the write with an error naming it.
 func WithAdopt() Option {
-	return func(o *options) error {
-		o.tree.adopt = true
+	return func(s *settings.Settings) error {
+		s.Tree.Adopt = true
 		return nil
 	}
 }
@@ -66,8 +67,8 @@ func WithAdopt() Option {
 // tag, or the pipeline's), dropping the pins the tree holds. Default: the
 // pins are kept. WithImages pins win over both.
 func WithUnpin() Option {
-	return func(o *options) error {
-		o.tree.unpin = true
+	return func(s *settings.Settings) error {
+		s.Tree.Unpin = true
 		return nil
 	}
 }

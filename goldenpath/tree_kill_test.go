@@ -18,13 +18,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/goldenpath-dev/goldenpath/goldenpath/internal/settings"
 	"github.com/goldenpath-dev/goldenpath/internal/treetest"
 )
 
 // withTreeHook calls h before each change a tree commit makes.
 func withTreeHook(h func(string)) Option {
-	return func(o *options) error {
-		o.tree.hook = h
+	return func(s *settings.Settings) error {
+		s.Tree.Hook = h
 		return nil
 	}
 }

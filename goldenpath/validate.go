@@ -7,12 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
 
 // LoadFile reads, defaults and validates the AppDeploymentRequests in a file.
@@ -340,54 +338,4 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// Option configures the facade's calls.
-type Option func(*options) error
-
-type options struct {
-	platform    *contract.Platform
-	concurrency int
-	images      map[string]string
-	registry    []registry.Option
-	tree        treeOptions // see tree.go
-}
-
-// makeOptions applies opts over the documented defaults: the embedded
-// default platform and one worker per CPU.
-func makeOptions(opts []Option) (*options, error) {
-	o := &options{concurrency: runtime.GOMAXPROCS(0)}
-	for _, opt := range opts {
-		if err := opt(o); err != nil {
-			return nil, err
-		}
-	}
-	if o.platform == nil {
-		o.platform = contract.DefaultPlatform()
-	}
-	return o, nil
-}
-
-// WithPlatform sets the platform requests are checked and rendered against.
-// Default: [contract.DefaultPlatform].
-func WithPlatform(p *contract.Platform) Option {
-	return func(o *options) error {
-		if p == nil {
-			return errors.New("WithPlatform: nil platform")
-		}
-		o.platform = p
-		return nil
-	}
-}
-
-// WithConcurrency sets how many files are processed at once. Default: the
-// number of CPUs (GOMAXPROCS).
-func WithConcurrency(n int) Option {
-	return func(o *options) error {
-		if n < 1 {
-			return fmt.Errorf("WithConcurrency: %d is not a positive number", n)
-		}
-		o.concurrency = n
-		return nil
-	}
 }

@@ -3,11 +3,8 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
 )
@@ -32,16 +29,10 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(softMemoryLimit)
 	}
-	// The first SIGINT or SIGTERM cancels the command's context: reading
-	// and rendering stop at the next file and the command exits 130. The
-	// handler is then removed, so that a second signal ends the process at
-	// once even if it is blocked (writing to a full pipe, say).
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
-	code := cli.Run(ctx, cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Args[1:])
-	stop()
-	os.Exit(code)
+	// SIGINT and SIGTERM cancel the command's context: reading, rendering
+	// and registry requests stop, nothing more is printed on stdout, and
+	// the command exits 130 (SIGINT) or 143 (SIGTERM); a command blocked
+	// where no context reaches is ended after cli.Grace, a second signal
+	// ends it at once (see cli.Main).
+	os.Exit(cli.Main(cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Args[1:]))
 }

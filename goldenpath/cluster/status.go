@@ -1,11 +1,3 @@
-// Package cluster reads the golden path's state from the cluster: per
-// application, what kpack last built (and why, and whether it failed, where
-// and with which message), whether it was signed and pinned, what runs, and
-// whether it runs on the newest run image of its ClusterStack; per
-// ClusterStack, how far the roll-out of its newest run image is (Status);
-// and a build's logs step by step (Logs). The CLI's `goldenpath status` and
-// `goldenpath logs` print them; goldenpath/statuspage serves the same data
-// as a web page and a JSON API.
 package cluster
 
 import (

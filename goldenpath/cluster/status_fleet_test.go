@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 	"github.com/goldenpath-dev/goldenpath/internal/fleettest"
 )
 
@@ -156,8 +157,8 @@ func servingAt(r cluster.Rollout, t time.Time) int {
 func TestStatusPrinters(t *testing.T) {
 	f := fleetOf(t, scenario(t))
 	var text, js bytes.Buffer
-	require.NoError(t, cluster.PrintStatusText(&text, f))
-	require.NoError(t, cluster.PrintStatusJSON(&js, f))
+	require.NoError(t, cluster.StatusOutput[output.Text].Print(&text, f))
+	require.NoError(t, cluster.StatusOutput[output.JSON].Print(&js, f))
 	var back cluster.Fleet
 	require.NoError(t, json.Unmarshal(js.Bytes(), &back))
 	require.Len(t, back.Apps, len(f.Apps))
@@ -184,10 +185,11 @@ func TestStatusTextControlCharacters(t *testing.T) {
 	f := &cluster.Fleet{Generated: start, Apps: []cluster.AppStatus{{Environment: "dev", Application: "a", State: cluster.StateUnknown,
 		LatestBuild: &cluster.Build{Number: 1, Result: "failed", FailedStep: "build\x1b[2J", Excerpt: "line\x1b]0;pwned\x07\nnext"}}}}
 	var b bytes.Buffer
-	require.NoError(t, cluster.PrintStatusText(&b, f))
+	require.NoError(t, cluster.StatusOutput[output.Text].Print(&b, f))
 	assert.NotContains(t, b.String(), "\x1b")
 	assert.NotContains(t, b.String(), "\x07")
-	assert.Contains(t, b.String(), "line\uFFFD]0;pwned\uFFFD\n    next")
+	assert.Contains(t, b.String(), `line\x1b]0;pwned\x07`+"\n    next")
+	assert.Contains(t, b.String(), `in step build\x1b[2J:`)
 }
 
 // Naming applications limits the report, and a missing one is an error.

@@ -1,33 +1,32 @@
 package cluster
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
+
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 )
 
-// The printers of a Fleet, `goldenpath status`'s output: PrintStatusText
-// for people, PrintStatusJSON for programs (the status page's JSON API
-// serves the same document).
-
-// PrintStatusJSON writes the fleet as indented JSON.
-func PrintStatusJSON(w io.Writer, f *Fleet) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(f)
+// StatusOutput prints what Status read, the one printer of a Fleet:
+// `goldenpath status` (-o text, -o json) and the status page's JSON API
+// (/api/v1/status serves its json document). Text is for people (see
+// printStatusText), json for programs: the whole Fleet.
+var StatusOutput = output.Printers[*Fleet]{
+	output.Text: output.PrinterFunc[*Fleet](printStatusText),
+	output.JSON: output.JSONPrinter[*Fleet](),
 }
 
-// PrintStatusText writes a table with a line per application and
+// printStatusText writes a table with a line per application and
 // environment (owner, pin and its age, latest build, its result and failed
 // step, signature, the run image it serves from and its state, Argo CD's sync and health),
 // then each failed build's step and log excerpt, each refusal, and each
 // ClusterStack's roll-out with the applications behind and why. Values
-// read from the cluster are printed without their control characters.
-func PrintStatusText(w io.Writer, f *Fleet) error {
+// read from the cluster have their control characters escaped
+// (output.Printable).
+func printStatusText(w io.Writer, f *Fleet) error {
 	if len(f.Apps) == 0 {
 		_, err := fmt.Fprintln(w, "no application built by kpack in the platform's environments")
 		return err
@@ -85,7 +84,7 @@ func PrintStatusText(w io.Writer, f *Fleet) error {
 		}
 		cells := []string{a.Environment, a.Application, owner, pinned, build, reasons, result, step, signed, run, a.State, argo}
 		for i, c := range cells {
-			cells[i] = printable(strings.ReplaceAll(c, "\t", " "))
+			cells[i] = output.Printable(strings.ReplaceAll(c, "\t", " "))
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
@@ -99,10 +98,10 @@ func PrintStatusText(w io.Writer, f *Fleet) error {
 		}
 		fmt.Fprintf(w, "\n%s/%s build %d failed", a.Environment, a.Application, b.Number)
 		if b.FailedStep != "" {
-			fmt.Fprintf(w, " in step %s", printable(b.FailedStep))
+			fmt.Fprintf(w, " in step %s", output.Printable(b.FailedStep))
 		}
 		if b.FailureReason != "" {
-			fmt.Fprintf(w, " (%s)", printable(b.FailureReason))
+			fmt.Fprintf(w, " (%s)", output.Printable(b.FailureReason))
 		}
 		fmt.Fprintln(w, ":")
 		if b.Excerpt == "" {
@@ -110,18 +109,18 @@ func PrintStatusText(w io.Writer, f *Fleet) error {
 		}
 		if b.Excerpt != "" {
 			for _, l := range strings.Split(b.Excerpt, "\n") {
-				fmt.Fprintf(w, "    %s\n", printable(l))
+				fmt.Fprintf(w, "    %s\n", output.PrintableLines(l))
 			}
 		}
 	}
 	for _, a := range f.Apps {
 		if b := a.LatestBuild; b != nil && b.Refused != "" {
-			fmt.Fprintf(w, "\n%s/%s build %d was not pinned: %s\n", a.Environment, a.Application, b.Number, printable(b.Refused))
+			fmt.Fprintf(w, "\n%s/%s build %d was not pinned: %s\n", a.Environment, a.Application, b.Number, output.Printable(b.Refused))
 		}
 	}
 	for _, a := range f.Apps {
 		if a.WaitingFor != "" {
-			fmt.Fprintf(w, "\n%s/%s runs no pod: %s\n", a.Environment, a.Application, printable(a.WaitingFor))
+			fmt.Fprintf(w, "\n%s/%s runs no pod: %s\n", a.Environment, a.Application, output.Printable(a.WaitingFor))
 		}
 	}
 	for _, r := range f.Rollouts {
@@ -132,11 +131,11 @@ func PrintStatusText(w io.Writer, f *Fleet) error {
 		fmt.Fprintf(w, "\nClusterStack %s: run image %s since %s (%s ago): %d of %d applications serving from it (%d%%), %d pinned, %d built\n",
 			r.Stack, ShortDigest(r.RunImage), r.Since.UTC().Format(time.RFC3339), Age(r.Since, f.Generated), r.Serving, r.Apps, share, r.Pinned, r.Built)
 		for _, b := range r.Behind {
-			fmt.Fprintf(w, "    %s/%s %s: %s\n", b.Environment, b.Application, b.State, printable(b.Why))
+			fmt.Fprintf(w, "    %s/%s %s: %s\n", b.Environment, b.Application, b.State, output.Printable(b.Why))
 		}
 	}
 	for _, warning := range f.Warnings {
-		fmt.Fprintf(w, "\nwarning: %s\n", printable(warning))
+		fmt.Fprintf(w, "\nwarning: %s\n", output.Printable(warning))
 	}
 	return nil
 }
@@ -178,18 +177,4 @@ func Age(t, now time.Time) string {
 		return fmt.Sprintf("%dh", int(d.Hours()))
 	}
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
-}
-
-// printable replaces the control characters of a value read from the
-// cluster (a log excerpt may hold terminal escapes), but tabs.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\t' {
-			return r
-		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
 }

@@ -13,6 +13,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 	"github.com/goldenpath-dev/goldenpath/internal/fleettest"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
@@ -52,7 +53,7 @@ func byApp(f *cluster.Fleet) map[string]cluster.AppStatus {
 func textOf(t *testing.T, f *cluster.Fleet) string {
 	t.Helper()
 	var b bytes.Buffer
-	require.NoError(t, cluster.PrintStatusText(&b, f))
+	require.NoError(t, cluster.StatusOutput[output.Text].Print(&b, f))
 	return b.String()
 }
 

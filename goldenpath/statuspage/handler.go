@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 )
 
 //go:embed templates/*.html static/*
@@ -208,7 +209,7 @@ func (h *handler) api(w http.ResponseWriter, r *http.Request) {
 	}
 	f = Filtered(f, parseFilter(r.URL.Query(), h.cfg.Refresh))
 	var buf bytes.Buffer
-	if err := cluster.PrintStatusJSON(&buf, f); err != nil {
+	if err := cluster.StatusOutput[output.JSON].Print(&buf, f); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}

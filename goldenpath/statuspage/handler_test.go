@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/statuspage"
 	"github.com/goldenpath-dev/goldenpath/internal/fleettest"
 )
@@ -112,7 +113,7 @@ func TestAPI(t *testing.T) {
 	f, err := src(context.Background())
 	require.NoError(t, err)
 	var want bytes.Buffer
-	require.NoError(t, cluster.PrintStatusJSON(&want, f))
+	require.NoError(t, cluster.StatusOutput[output.JSON].Print(&want, f))
 	got, err := io.ReadAll(get(t, h, "/api/v1/status").Body)
 	require.NoError(t, err)
 	assert.JSONEq(t, want.String(), string(got))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/build"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 )
 
@@ -60,7 +61,7 @@ func (e *env) buildErr(t *testing.T, contractFile, dir string) string {
 	var log strings.Builder
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	_, err := goldenpath.Build(ctx, goldenpath.BuildRequest{Contract: contractFile, Source: dir, Output: &log}, goldenpath.WithPlatform(e.platform))
+	_, err := build.Ship(ctx, build.Request{Paths: []string{contractFile}, Source: dir}, goldenpath.WithPlatform(e.platform), goldenpath.WithOutput(&log))
 	require.Error(t, err, "the build should have failed:\n%s", log.String())
 	return err.Error() + "\n" + log.String()
 }

@@ -27,7 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/supplychain"
 	"github.com/goldenpath-dev/goldenpath/internal/e2e"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 	"github.com/goldenpath-dev/goldenpath/render"
@@ -223,7 +223,7 @@ environments:
 			local := k.local(latest, reg)
 			dockerRun(t, 5*time.Minute, "pull", local)
 			assert.Equal(t, l.body, strings.TrimSpace(testenv.Get(t, testenv.RunImage(t, local)+"/", 2*time.Minute)))
-			sbom, err := goldenpath.SBOM(context.Background(), local)
+			sbom, err := supplychain.SBOM(context.Background(), local)
 			require.NoError(t, err)
 			var all strings.Builder
 			for _, f := range sbom.Files {

@@ -25,6 +25,9 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/build"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/fleet"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/supplychain"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 )
 
@@ -210,17 +213,17 @@ func (e *env) app(t *testing.T, name string) (contractFile, dir string) {
 }
 
 // build runs `goldenpath build` (the facade the CLI calls) and returns the result, the log and the seconds taken.
-func (e *env) build(t *testing.T, contractFile, dir string, publish bool) (*goldenpath.BuildResult, string, float64) {
+func (e *env) build(t *testing.T, contractFile, dir string, publish bool) (*build.Result, string, float64) {
 	t.Helper()
 	var log bytes.Buffer
-	req := goldenpath.BuildRequest{Contract: contractFile, Source: dir, Output: &log}
+	req := build.Request{Paths: []string{contractFile}, Source: dir}
 	if publish {
 		req.Publish = e.prefix
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	start := time.Now()
-	res, err := goldenpath.Build(ctx, req, goldenpath.WithPlatform(e.platform))
+	res, err := build.Ship(ctx, req, goldenpath.WithPlatform(e.platform), goldenpath.WithOutput(&log))
 	secs := time.Since(start).Seconds()
 	if err != nil {
 		t.Fatalf("goldenpath build %s: %v\n%s", dir, err, log.String())
@@ -270,7 +273,7 @@ func TestLanguages(t *testing.T) {
 
 			pub, _, _ := e.build(t, c, dir, true)
 			require.NotEmpty(t, pub.Reference)
-			sbom, err := goldenpath.SBOM(context.Background(), pub.Reference)
+			sbom, err := supplychain.SBOM(context.Background(), pub.Reference)
 			require.NoError(t, err)
 			var all strings.Builder
 			for _, f := range sbom.Files {
@@ -278,8 +281,8 @@ func TestLanguages(t *testing.T) {
 			}
 			assert.Contains(t, all.String(), l.purl, "the SBOM lists the resolved dependency with its purl")
 
-			rep, err := goldenpath.Rebase(context.Background(), goldenpath.RebaseRequest{
-				FleetRequest: goldenpath.FleetRequest{Images: []string{pub.Tag}, RunImage: patched}, Force: true})
+			rep, err := fleet.Rebase(context.Background(), fleet.RebaseRequest{
+				Request: fleet.Request{Images: []string{pub.Tag}, RunImage: patched}, Force: true})
 			require.NoError(t, err)
 			require.Len(t, rep.Results, 1)
 			r := rep.Results[0]

@@ -1,18 +1,14 @@
 package cli
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 )
 
 // maxSecretFile bounds what check-secret reads from one file or stdin.
@@ -32,47 +28,49 @@ a v1 List, as kubectl get -o yaml prints them); - reads stdin. Nothing of a
 Secret's values is printed.`,
 		Example: `  kubectl -n apps-dev get secret goldenpath-registry goldenpath-git -o yaml | goldenpath platform check-secret --platform platform.yaml -`,
 		Args:    cobra.MinimumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			p, err := goldenpath.LoadPlatformFile(pf.path)
+	}
+	out := addOutput(c, output.Secrets, "a line per Secret and problem")
+	c.RunE = func(c *cobra.Command, args []string) error {
+		pr, err := printer(out, output.Secrets)
+		if err != nil {
+			return err
+		}
+		popt, err := pf.option()
+		if err != nil {
+			return err
+		}
+		var files []goldenpath.SecretFile
+		for _, file := range args {
+			data, err := readSecretFile(file, streams.In)
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
-			bad := 0
-			for _, file := range args {
-				secrets, err := readSecrets(file, streams.In)
-				if err != nil {
-					return &exitError{code: ExitUsage, err: err}
-				}
-				for _, s := range secrets {
-					errs := p.CheckBuildSecret(s)
-					if len(errs) == 0 {
-						fmt.Fprintf(streams.Out, "%s: Secret %s: ok\n", file, s.Name)
-						continue
-					}
-					bad++
-					for _, e := range errs {
-						fmt.Fprintf(streams.Err, "%s: Secret %s: %s\n", file, s.Name, e.Error())
-					}
-				}
-			}
-			if bad > 0 {
-				return &exitError{code: ExitFailure, err: fmt.Errorf("%d Secret(s) do not have the shape the platform needs", bad)}
-			}
-			return nil
-		},
+			files = append(files, goldenpath.SecretFile{Name: file, Data: data})
+		}
+		rep, err := goldenpath.CheckSecrets(files, popt)
+		if err != nil {
+			return &exitError{code: ExitUsage, err: err}
+		}
+		if err := pr.Print(streams.Out, rep); err != nil {
+			return err
+		}
+		if n := rep.Failed(); n > 0 {
+			return &exitError{code: ExitFailure, err: fmt.Errorf("%s not of the shape the platform needs", output.Count(n, "Secret"))}
+		}
+		return nil
 	}
 	pf.add(c)
 	return c
 }
 
-// readSecrets reads the Secrets of a manifest file (- is in): documents of
-// kind Secret, or a List of them; anything else is an error.
-func readSecrets(file string, in io.Reader) ([]*corev1.Secret, error) {
-	var r io.Reader = in
+// readSecretFile reads a file of Secret manifests (- is in), at most
+// maxSecretFile bytes.
+func readSecretFile(file string, in io.Reader) ([]byte, error) {
+	r := in
 	if file != "-" {
 		f, err := os.Open(file)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %s", file, describe(err))
 		}
 		defer f.Close()
 		r = f
@@ -84,40 +82,5 @@ func readSecrets(file string, in io.Reader) ([]*corev1.Secret, error) {
 	if len(data) > maxSecretFile {
 		return nil, fmt.Errorf("%s: larger than %d bytes", file, maxSecretFile)
 	}
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var out []*corev1.Secret
-	for doc := 1; ; doc++ {
-		var raw map[string]any
-		if err := dec.Decode(&raw); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
-		}
-		if raw == nil {
-			continue
-		}
-		items := []any{raw}
-		if raw["kind"] == "List" || raw["kind"] == "SecretList" {
-			items, _ = raw["items"].([]any)
-		}
-		for _, it := range items {
-			m, _ := it.(map[string]any)
-			if m["kind"] != "Secret" {
-				return nil, fmt.Errorf("%s: document %d: a %v, not a Secret", file, doc, m["kind"])
-			}
-			b, err := yaml.Marshal(m)
-			if err != nil {
-				return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
-			}
-			var s corev1.Secret
-			if err := yaml.UnmarshalStrict(b, &s); err != nil {
-				return nil, fmt.Errorf("%s: document %d: %w", file, doc, err)
-			}
-			out = append(out, &s)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no Secret", file)
-	}
-	return out, nil
+	return data, nil
 }

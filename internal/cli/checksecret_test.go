@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,8 +40,26 @@ items:
 	code := cli.Run(context.Background(), cli.Streams{In: strings.NewReader(list), Out: &out, Err: &errOut}, []string{"platform", "check-secret", "--platform", platform, "-"})
 	assert.Equal(t, cli.ExitFailure, code, out.String())
 	assert.Contains(t, out.String(), "-: Secret goldenpath-registry: ok")
-	assert.Contains(t, errOut.String(), "-: Secret corp-git: metadata.annotations[kpack.io/git]: missing (kpack finds it by that annotation: kubectl annotate secret corp-git kpack.io/git=https://git.corp.example)")
+	assert.Contains(t, out.String(), "-: Secret corp-git: metadata.annotations[kpack.io/git]: missing (kpack finds it by that annotation: kubectl annotate secret corp-git kpack.io/git=https://git.corp.example)")
+	assert.Contains(t, errOut.String(), "1 Secret not of the shape the platform needs")
 	assert.NotContains(t, out.String()+errOut.String(), "hunter2")
+
+	// -o json: the same report for programs, still without a value.
+	out.Reset()
+	code = cli.Run(context.Background(), cli.Streams{In: strings.NewReader(list), Out: &out, Err: &errOut}, []string{"platform", "check-secret", "--platform", platform, "-o", "json", "-"})
+	assert.Equal(t, cli.ExitFailure, code)
+	var rep struct {
+		Secrets []struct {
+			File, Secret string
+			Problems     []string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(out.String()), &rep), out.String())
+	require.Len(t, rep.Secrets, 2)
+	assert.Equal(t, "goldenpath-registry", rep.Secrets[0].Secret)
+	assert.Empty(t, rep.Secrets[0].Problems)
+	assert.Len(t, rep.Secrets[1].Problems, 1)
+	assert.NotContains(t, out.String(), "hunter2")
 
 	fixed := strings.Replace(list, "metadata: {name: corp-git, namespace: apps-dev}", "metadata: {name: corp-git, namespace: apps-dev, annotations: {kpack.io/git: \"https://git.corp.example\"}}", 1)
 	file := filepath.Join(dir, "secrets.yaml")

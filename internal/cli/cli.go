@@ -13,17 +13,34 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 )
 
-// Exit codes.
+// Exit codes, the same for every command (documented once, in the root
+// command's help and the README).
 const (
 	ExitOK      = 0 // success; for validate: every document is valid
 	ExitFailure = 1 // the command ran and found problems, or failed
-	ExitUsage   = 2 // the command line was wrong
-	// ExitInterrupted: the command was interrupted (SIGINT or SIGTERM cancel
-	// the context Run is given) and stopped before finishing.
-	ExitInterrupted = 130
+	ExitUsage   = 2 // the command line was wrong: a flag, an argument, a file that is not there, an empty input
+	// ExitSignal + the signal's number (130 for SIGINT, 143 for SIGTERM):
+	// the command was interrupted by that signal (see Main).
+	ExitSignal = 128
+	// ExitInterrupted: the command was interrupted (SIGINT, or a context
+	// Run is given that its caller cancelled) and stopped before finishing.
+	ExitInterrupted = ExitSignal + 2
 )
+
+// exitCodes is the help's paragraph on exit codes.
+const exitCodes = `Exit status, for every command:
+  0    success
+  1    the command ran and found problems (an invalid contract, an unsigned
+       image, a failed build or rebase), or failed
+  2    usage error: an unknown flag or format, a missing argument, a file
+       that is not there, an empty input, a value the command refuses
+  130  interrupted by SIGINT (143: SIGTERM); nothing more is printed on
+       stdout after the signal`
 
 // Streams are the standard streams a command uses.
 type Streams struct {
@@ -58,11 +75,16 @@ var failed = &exitError{code: ExitFailure}
 // Run runs the goldenpath command line with args (without the program name)
 // and returns the process exit code.
 func Run(ctx context.Context, streams Streams, args []string) int {
+	streams.Out = &stopWriter{ctx: ctx, w: streams.Out}
 	root := NewRootCommand(streams)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	if sig, ok := interruptedBy(ctx); ok {
+		fmt.Fprintf(streams.Err, "goldenpath: interrupted (%s)\n", signalName(sig))
+		return ExitSignal + int(sig)
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintf(streams.Err, "goldenpath: interrupted (%v)\n", context.Cause(ctx))
@@ -71,11 +93,11 @@ func Run(ctx context.Context, streams Streams, args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(streams.Err, "goldenpath: %s\n", printableLines(ee.err.Error()))
+			fmt.Fprintf(streams.Err, "goldenpath: %s\n", output.PrintableLines(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(streams.Err, "goldenpath: %s\n", printableLines(err.Error()))
+	fmt.Fprintf(streams.Err, "goldenpath: %s\n", output.PrintableLines(err.Error()))
 	if strings.HasPrefix(err.Error(), "unknown command") {
 		return ExitUsage
 	}
@@ -90,15 +112,19 @@ func NewRootCommand(streams Streams) *cobra.Command {
 		Short: "From an AppDeploymentRequest contract to a running, patched, signed image on Kubernetes",
 		Long: `goldenpath turns an AppDeploymentRequest (apiVersion goldenpath.io/v1) into
 what the cluster needs (kpack Image, Argo CD Application, Deployment, Service,
-Ingress, service bindings) and runs the same build pipeline outside the cluster.`,
+Ingress, service bindings) and runs the same build pipeline outside the cluster.
+
+` + exitCodes,
+		Version:       goldenpath.Version().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &exitError{code: ExitUsage, err: fmt.Errorf("%w\nSee '%s --help'", err, c.CommandPath())}
+		return &exitError{code: ExitUsage, err: fmt.Errorf("%w\nsee '%s --help'", err, c.CommandPath())}
 	})
 	root.AddCommand(
 		newValidateCommand(streams),
@@ -119,6 +145,7 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 		newControllerCommand(streams),
 		newStatusCommand(streams),
 		newLogsCommand(streams),
+		newVersionCommand(streams),
 	)
 	for _, c := range allCommands(root) {
 		if c.Args == nil {
@@ -127,7 +154,7 @@ Ingress, service bindings) and runs the same build pipeline outside the cluster.
 		args := c.Args
 		c.Args = func(c *cobra.Command, a []string) error {
 			if err := args(c, a); err != nil {
-				return usageErrorf("%v\nSee '%s --help'.", err, c.CommandPath())
+				return usageErrorf("%v\nsee '%s --help'", err, c.CommandPath())
 			}
 			return nil
 		}

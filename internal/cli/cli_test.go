@@ -101,3 +101,16 @@ func TestValidateSkipsOtherYAMLInFolders(t *testing.T) {
 	assert.Equal(t, cli.ExitFailure, code)
 	assert.Contains(t, out, "apiVersion: required field is missing")
 }
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runIn runs the CLI in-process with stdin.
+func runIn(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := cli.Run(context.Background(), cli.Streams{In: strings.NewReader(stdin), Out: &out, Err: &errOut}, args)
+	return result{code, out.String(), errOut.String()}
+}

@@ -2,32 +2,17 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"os/signal"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
 
-	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
-	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/cluster"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/fleet"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 )
-
-// registryFlags are the registry access flags of the commands that only
-// read registries.
-type registryFlags struct{ insecure []string }
-
-func (f *registryFlags) add(c *cobra.Command) {
-	c.Flags().StringArrayVar(&f.insecure, "insecure-registry", nil, "registry host[:port] spoken to over plain HTTP (repeatable; loopback registries always are)")
-}
-
-func (f *registryFlags) options() []registry.Option {
-	return []registry.Option{registry.WithInsecureRegistries(f.insecure...)}
-}
 
 func newUpdateStacksCommand(streams Streams) *cobra.Command {
 	var (
@@ -36,7 +21,6 @@ func newUpdateStacksCommand(streams Streams) *cobra.Command {
 		kubeconfig string
 		watch      time.Duration
 		dryRun     bool
-		output     string
 	)
 	c := &cobra.Command{
 		Use:   "update-stacks",
@@ -62,80 +46,70 @@ When the platform objects are applied by GitOps (Argo CD would undo a
 change made in the cluster), commit 'goldenpath platform render
 --pin-stacks' instead.
 
-Exit status: 0 when every ClusterStack is current or was updated, 1 on any
-failure, 2 on usage errors.`,
+With --watch, SIGTERM or SIGINT ends the loop and the command exits 0.`,
 		Example: `  goldenpath platform update-stacks --platform platform.yaml --kubeconfig ~/.kube/config
   goldenpath platform update-stacks --platform platform.yaml --watch 30s
   goldenpath platform update-stacks --platform platform.yaml --dry-run --kubeconfig - -o json`,
 		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, args []string) error {
-			if output != "text" && output != "json" {
-				return usageErrorf("unknown output format %q (use text or json)", output)
-			}
-			if kubeconfig == "-" && !dryRun {
-				return usageErrorf("--kubeconfig - (no cluster) needs --dry-run")
-			}
-			popt, err := pf.option()
-			if err != nil {
+	}
+	out := addOutput(c, fleet.StackOutput, "json: one report per line with --watch")
+	c.RunE = func(c *cobra.Command, args []string) error {
+		pr, err := printer(out, fleet.StackOutput)
+		if err != nil {
+			return err
+		}
+		if kubeconfig == "-" && !dryRun {
+			return usageErrorf("--kubeconfig - (no cluster) needs --dry-run")
+		}
+		opts, err := platformAndRegistry(&pf, &rf)
+		if err != nil {
+			return err
+		}
+		req := fleet.StackRequest{DryRun: dryRun}
+		if kubeconfig != "-" {
+			if req.Cluster, err = kubeConfig(kubeconfig); err != nil {
 				return err
 			}
-			u, err := goldenpath.NewStackUpdater(kubeconfig, dryRun, rf.options(), popt)
+		}
+		u, err := fleet.NewStackUpdater(req, opts...)
+		if err != nil {
+			return err
+		}
+		print := func(rep *fleet.StackReport, err error) {
+			if rep != nil {
+				_ = pr.Print(streams.Out, rep)
+			}
 			if err != nil {
+				fmt.Fprintf(streams.Err, "goldenpath: %s\n", output.PrintableLines(err.Error()))
+			}
+		}
+		if watch > 0 {
+			// A signal is how a watch ends: that is a success.
+			if err := u.Watch(c.Context(), watch, print); !errors.Is(err, context.Canceled) {
 				return err
-			}
-			print := func(rep *fleet.StackReport, err error) {
-				if rep != nil {
-					printStackReport(streams.Out, rep, output)
-				}
-				if err != nil {
-					fmt.Fprintf(streams.Err, "goldenpath: %v\n", err)
-				}
-			}
-			if watch > 0 {
-				ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGTERM, syscall.SIGINT)
-				defer stop()
-				if err := u.Watch(ctx, watch, print); err != context.Canceled {
-					return err
-				}
-				return nil
-			}
-			rep, err := u.Update(c.Context())
-			print(rep, nil)
-			if err != nil {
-				return &exitError{code: ExitFailure, err: err}
 			}
 			return nil
-		},
+		}
+		rep, err := u.Update(c.Context())
+		print(rep, nil)
+		if err != nil {
+			return &exitError{code: ExitFailure, err: err}
+		}
+		return nil
 	}
 	pf.add(c)
 	rf.add(c)
-	c.Flags().StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: in a pod its service account, else $KUBECONFIG or ~/.kube/config; - with --dry-run: no cluster)")
-	c.Flags().DurationVar(&watch, "watch", 0, "check again every interval until interrupted (e.g. 30s)")
+	c.Flags().StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig `FILE` of the cluster (default: in a pod its service account, else $KUBECONFIG or ~/.kube/config; - with --dry-run: no cluster)")
+	c.Flags().DurationVar(&watch, "watch", 0, "check again every `INTERVAL` until interrupted (e.g. 30s)")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "report what would change, change nothing")
-	c.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json (one report per line with --watch)")
 	return c
-}
-
-func printStackReport(w io.Writer, rep *fleet.StackReport, output string) {
-	if output == "json" {
-		data, _ := json.Marshal(rep)
-		fmt.Fprintf(w, "%s\n", data)
-		return
-	}
-	prefix := ""
-	if rep.DryRun {
-		prefix = "would update "
-	}
-	for _, ch := range rep.Changes {
-		fmt.Fprintf(w, "%s%s\n", prefix, ch)
-	}
 }
 
 func newPromoteCommand(streams Streams) *cobra.Command {
 	var (
-		pf  platformFlag
-		req goldenpath.PromoteRequest
-		out string
+		pf         platformFlag
+		gitops     string
+		kubeconfig string
 	)
 	c := &cobra.Command{
 		Use:   "promote --out GITOPS_DIR [--platform FILE] PATH...",
@@ -151,40 +125,38 @@ the running app. Prints one line per application:
   dev/sample-go  REPO@sha256:...  unchanged
   dev/legacy     skipped: no kpack Image (dockerfile build)
 
-Applications kpack has not built yet are reported and left as they are.
-
-Exit status: 0 on success, 1 on failure, 2 on usage errors.`,
+Applications kpack has not built yet are reported and left as they are.`,
 		Example: `  goldenpath promote --platform platform.yaml --out gitops/ contracts/ && git -C gitops commit -am promote`,
 		Args:    cobra.MinimumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if out == "" {
-				return usageErrorf("--out is required: the GitOps tree to update")
-			}
-			popt, err := pf.option()
-			if err != nil {
-				return err
-			}
-			req.Paths, req.Out = args, out
-			proms, err := goldenpath.Promote(c.Context(), req, popt)
-			if err != nil {
-				return problems(streams, err)
-			}
-			for _, p := range proms {
-				app := p.Environment + "/" + p.Application
-				switch {
-				case p.Skipped != "":
-					fmt.Fprintf(streams.Out, "%s  skipped: %s\n", app, p.Skipped)
-				case len(p.Changed) == 0:
-					fmt.Fprintf(streams.Out, "%s  %s  unchanged\n", app, p.Image)
-				default:
-					fmt.Fprintf(streams.Out, "%s  %s  %d files changed (%s)\n", app, p.Image, len(p.Changed), strings.Join(p.Changed, ", "))
-				}
-			}
-			return nil
-		},
+	}
+	out := addOutput(c, cluster.PromoteOutput, "")
+	c.RunE = func(c *cobra.Command, args []string) error {
+		pr, err := printer(out, cluster.PromoteOutput)
+		if err != nil {
+			return err
+		}
+		if gitops == "" {
+			return usageErrorf("--out is required: the GitOps tree to update")
+		}
+		if err := checkPaths(args); err != nil {
+			return err
+		}
+		popt, err := pf.option()
+		if err != nil {
+			return err
+		}
+		var cfg *rest.Config
+		if cfg, err = kubeConfig(kubeconfig); err != nil {
+			return err
+		}
+		proms, err := cluster.Promote(c.Context(), cluster.PromoteRequest{Paths: args, Out: gitops, Cluster: cfg}, popt)
+		if err != nil {
+			return problems(streams, err)
+		}
+		return pr.Print(streams.Out, proms)
 	}
 	pf.add(c)
-	c.Flags().StringVar(&out, "out", "", "the GitOps tree (as goldenpath render --out writes it)")
-	c.Flags().StringVar(&req.Kubeconfig, "kubeconfig", "", "kubeconfig of the cluster kpack runs in (default: in a pod its service account, else $KUBECONFIG or ~/.kube/config)")
+	c.Flags().StringVar(&gitops, "out", "", "the GitOps tree `DIR` (as goldenpath render --out writes it)")
+	c.Flags().StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig `FILE` of the cluster kpack runs in (default: in a pod its service account, else $KUBECONFIG or ~/.kube/config)")
 	return c
 }

@@ -3,49 +3,61 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"regexp"
-	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
-	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/fleet"
 )
 
-// fleetFlags are the flags plan and rebase share: which apps, where.
+// fleetFlags are the flags plan and rebase share: which apps, where, and
+// how many at once.
 type fleetFlags struct {
-	platform platformFlag
-	req      goldenpath.FleetRequest
+	platform    platformFlag
+	registry    registryFlags
+	req         fleet.Request
+	imagesFile  string
+	concurrency int
 }
 
 func (f *fleetFlags) add(c *cobra.Command, runImageHelp string) {
 	f.platform.add(c)
+	f.registry.add(c)
 	fl := c.Flags()
-	fl.StringVar(&f.req.ImagesFile, "images-file", "", "file of image references, one per line (# comments); - reads stdin")
-	fl.StringArrayVarP(&f.req.Paths, "file", "f", nil, "contract file or folder: each buildpack app's image (repeatable)")
-	fl.StringVar(&f.req.Registry, "registry", "", "registry prefix replacing the platform's for the images of contracts (REGISTRY[/path])")
+	fl.StringVar(&f.imagesFile, "images-file", "", "`FILE` of image references, one per line (# comments); - reads stdin")
+	fl.StringArrayVarP(&f.req.Paths, "file", "f", nil, "contract file or folder, a `PATH`: each buildpack app's image (repeatable)")
+	fl.StringVar(&f.req.Registry, "registry", "", "registry prefix replacing the platform's for the images of contracts, `REGISTRY[/PATH]`")
 	fl.StringVar(&f.req.RunImage, "run-image", "", runImageHelp)
-	fl.IntVar(&f.req.Concurrency, "concurrency", registry.DefaultConcurrency, "images processed at once")
-	fl.DurationVar(&f.req.Timeout, "timeout", 0, "bound on each registry request (default 60s)")
+	fl.IntVar(&f.concurrency, "concurrency", 16, "images processed at once")
 }
 
-// request completes the shared request from the arguments and streams.
-func (f *fleetFlags) request(streams Streams, args []string) (goldenpath.FleetRequest, goldenpath.Option, error) {
+// request completes the shared request from the arguments and stdin, and
+// returns the options the flags ask for.
+func (f *fleetFlags) request(streams Streams, images []string) (fleet.Request, []goldenpath.Option, error) {
 	r := f.req
-	r.Images = args
-	r.Input = streams.In
-	if len(r.Images) == 0 && r.ImagesFile == "" && len(r.Paths) == 0 {
+	r.Images = append([]string(nil), images...)
+	if len(r.Images) == 0 && f.imagesFile == "" && len(r.Paths) == 0 {
 		return r, nil, usageErrorf("give images (IMAGE..., --images-file) or contracts (-f)")
 	}
-	if r.Concurrency < 1 {
-		return r, nil, usageErrorf("--concurrency must be at least 1")
+	if f.concurrency < 1 {
+		return r, nil, usageErrorf("--concurrency %d: give at least 1", f.concurrency)
 	}
-	popt, err := f.platform.option()
-	return r, popt, err
+	if err := checkPaths(r.Paths); err != nil {
+		return r, nil, err
+	}
+	opts, err := platformAndRegistry(&f.platform, &f.registry)
+	if err != nil {
+		return r, nil, err
+	}
+	if f.imagesFile != "" {
+		listed, err := readImageList(f.imagesFile, streams.In)
+		if err != nil {
+			return r, nil, err
+		}
+		r.Images = append(r.Images, listed...)
+	}
+	return r, append(opts, goldenpath.WithConcurrency(f.concurrency)), nil
 }
 
 func newRebaseCommand(streams Streams) *cobra.Command {
@@ -53,7 +65,6 @@ func newRebaseCommand(streams Streams) *cobra.Command {
 		f      fleetFlags
 		dry    bool
 		force  bool
-		output string
 		quiet  bool
 		report string
 		resume string
@@ -84,135 +95,70 @@ image, else the one each image's metadata names (re-read from the registry:
 a run image patched under the same tag). A run image under a name the image
 does not record needs --force, as with lifecycle rebase.
 
-Exit status: 0 when every image is rebased or up to date, 1 when any failed,
-2 on usage errors.`,
+Exit status 1 means an image failed (the others are done).`,
 		Example: `  goldenpath rebase 127.0.0.1:5111/apps/dev/payments-api:latest
   goldenpath rebase --dry-run -f contracts/ --platform platform.yaml
   goldenpath rebase --images-file fleet.txt --run-image registry.example.com/run:bookworm --concurrency 32
   goldenpath plan contracts/ -o rebase | goldenpath rebase --images-file -`,
 		Args: cobra.ArbitraryArgs,
-		RunE: func(c *cobra.Command, args []string) error {
-			if output != "text" && output != "json" {
-				return usageErrorf("unknown output format %q (use text or json)", output)
-			}
-			fr, popt, err := f.request(streams, args)
-			if err != nil {
-				return err
-			}
-			req := goldenpath.RebaseRequest{FleetRequest: fr, DryRun: dry, Force: force, Resume: resume}
-			var mu sync.Mutex
-			if output == "text" && !quiet {
-				req.Progress = func(r fleet.RebaseResult) {
-					mu.Lock()
-					defer mu.Unlock()
-					printRebaseResult(streams.Out, r)
-				}
-			}
-			rep, err := goldenpath.Rebase(c.Context(), req, popt)
-			if err != nil && rep == nil {
-				return problems(streams, err)
-			}
-			if report != "" {
-				data, jerr := json.MarshalIndent(rep, "", "  ")
-				if jerr == nil {
-					jerr = os.WriteFile(report, append(data, '\n'), 0o644)
-				}
-				if jerr != nil {
-					return fmt.Errorf("writing the report: %w", jerr)
-				}
-			}
-			if output == "json" {
-				enc := json.NewEncoder(streams.Out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
-					return err
-				}
-			} else {
-				if quiet {
-					for _, r := range rep.Results {
-						if r.Status == fleet.RebaseFailed {
-							printRebaseResult(streams.Out, r)
-						}
-					}
-				}
-				printRebaseSummary(streams.Out, rep)
-			}
-			if err != nil {
-				return err
-			}
-			if rep.Count(fleet.RebaseFailed) > 0 {
-				return failed
-			}
-			return nil
-		},
 	}
-	f.add(c, "run image to rebase onto (default: the builder's for contracts, else each image's own, re-read)")
+	out := addOutput(c, fleet.RebaseOutput(nil), "text: a line per image as it finishes, then a summary; json: the report")
+	c.RunE = func(c *cobra.Command, args []string) error {
+		var show func(fleet.RebaseResult) bool
+		if quiet {
+			show = func(r fleet.RebaseResult) bool { return r.Status == fleet.RebaseFailed }
+		}
+		pr, err := printer(out, fleet.RebaseOutput(show))
+		if err != nil {
+			return err
+		}
+		fr, opts, err := f.request(streams, args)
+		if err != nil {
+			return err
+		}
+		req := fleet.RebaseRequest{Request: fr, DryRun: dry, Force: force}
+		if resume != "" {
+			if req.Resume, err = readRebaseReport(resume); err != nil {
+				return err
+			}
+		}
+		var mu sync.Mutex
+		if out.format == "text" && !quiet {
+			req.Progress = func(r fleet.RebaseResult) {
+				mu.Lock()
+				defer mu.Unlock()
+				_ = fleet.RebaseLine(streams.Out, r)
+			}
+		}
+		rep, err := fleet.Rebase(c.Context(), req, opts...)
+		if err != nil && rep == nil {
+			return problems(streams, err)
+		}
+		if report != "" {
+			data, jerr := json.MarshalIndent(rep, "", "  ")
+			if jerr == nil {
+				jerr = writeFileAtomic(report, append(data, '\n'), 0o644)
+			}
+			if jerr != nil {
+				return fmt.Errorf("--report %s: %v", report, describe(jerr))
+			}
+		}
+		if perr := pr.Print(streams.Out, rep); perr != nil {
+			return perr
+		}
+		if err != nil {
+			return err
+		}
+		if rep.Count(fleet.RebaseFailed) > 0 {
+			return failed
+		}
+		return nil
+	}
+	f.add(c, "run image to rebase onto, a `REFERENCE` (default: the builder's for contracts, else each image's own, re-read)")
 	c.Flags().BoolVar(&dry, "dry-run", false, "print what would change; write nothing")
 	c.Flags().BoolVar(&force, "force", false, "rebase where lifecycle rebase needs -force (a run image under a new name, an image marked not rebasable)")
-	c.Flags().StringVarP(&output, "output", "o", "text", "output format: text (a line per image as it finishes, then a summary) or json (the report)")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "text output: only failures and the summary")
-	c.Flags().StringVar(&report, "report", "", "also write the JSON report to this file (for --resume)")
-	c.Flags().StringVar(&resume, "resume", "", "JSON report of an interrupted run: re-point tags the registry broke when it died, then go on")
+	c.Flags().StringVar(&report, "report", "", "also write the JSON report to `FILE` (for --resume)")
+	c.Flags().StringVar(&resume, "resume", "", "JSON report `FILE` of an interrupted run: re-point tags the registry broke when it died, then go on")
 	return c
-}
-
-var digestRE = regexp.MustCompile(`sha256:([0-9a-f]{12})[0-9a-f]{52}`)
-
-// short shortens the sha256 digests in s to 12 hex digits for text output.
-func short(s string) string { return digestRE.ReplaceAllString(s, "sha256:$1") }
-
-func printRebaseResult(w io.Writer, r fleet.RebaseResult) {
-	switch r.Status {
-	case fleet.RebaseFailed:
-		fmt.Fprintf(w, "%-12s  %s: %s\n", r.Status, r.Image, r.Error)
-		return
-	case fleet.RebaseUpToDate:
-		fmt.Fprintf(w, "%-12s  %s  %s (run image top %s)\n", r.Status, r.Image, short(r.Digest), short(r.To.TopLayer))
-	default:
-		fmt.Fprintf(w, "%-12s  %s  %s -> %s  (run image %s top %s -> %s; base layers %d -> %d, app layers %d kept",
-			r.Status, r.Image, short(r.Digest), short(r.NewDigest), r.RunImage, short(r.From.TopLayer), short(r.To.TopLayer),
-			r.OldBaseLayers, r.NewBaseLayers, r.AppLayers)
-		if len(r.Labels) > 0 {
-			fmt.Fprintf(w, "; labels %s", strings.Join(r.Labels, ", "))
-		}
-		fmt.Fprintln(w, ")")
-		if r.Status == fleet.RebaseWouldRebase {
-			fmt.Fprintf(w, "%-12s    runImage.reference %s -> %s\n", "", short(r.From.Reference), short(r.To.Reference))
-			if r.From.Image != r.To.Image {
-				fmt.Fprintf(w, "%-12s    runImage.image %s -> %s\n", "", r.From.Image, r.To.Image)
-			}
-		}
-	}
-	if r.Repaired != "" {
-		fmt.Fprintf(w, "%-12s    repaired: %s\n", "", r.Repaired)
-	}
-	for _, warn := range r.Warnings {
-		fmt.Fprintf(w, "%-12s    warning: %s\n", "", warn)
-	}
-}
-
-func printRebaseSummary(w io.Writer, rep *fleet.RebaseReport) {
-	var parts []string
-	for _, s := range []fleet.RebaseStatus{fleet.RebaseRebased, fleet.RebaseWouldRebase, fleet.RebaseUpToDate, fleet.RebaseFailed} {
-		if n := rep.Count(s); n > 0 || s == fleet.RebaseFailed {
-			parts = append(parts, fmt.Sprintf("%d %s", n, s))
-		}
-	}
-	runs := make([]string, 0, len(rep.RunImages))
-	for _, r := range rep.RunImages {
-		runs = append(runs, fmt.Sprintf("%s@%s", r.Name, short(r.Digest)))
-	}
-	dry := ""
-	if rep.DryRun {
-		dry = " (dry run: nothing written)"
-	}
-	fmt.Fprintf(w, "%s: %s in %.2fs, %d registry requests; run image %s%s\n",
-		images(len(rep.Results)), strings.Join(parts, ", "), rep.Seconds, rep.Requests.Total(), strings.Join(runs, ", "), dry)
-}
-
-func images(n int) string {
-	if n == 1 {
-		return "1 image"
-	}
-	return fmt.Sprintf("%d images", n)
 }

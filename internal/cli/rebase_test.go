@@ -19,10 +19,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/goldenpath-dev/goldenpath/goldenpath/fleet"
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
 	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
 	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
-	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
 )
 
 // rbRun runs the CLI in-process with stdin.
@@ -238,7 +238,7 @@ func TestPlanCommand(t *testing.T) {
 	require.Equal(t, cli.ExitOK, code, errOut)
 	code, out, _ = rbRun(t, "", "plan", "--platform", platform, "--skip-builder", "-o", "json", "--image", f.apps[0])
 	require.Equal(t, cli.ExitOK, code)
-	var plan fleet.Plan
+	var plan fleet.PlanReport
 	require.NoError(t, json.Unmarshal([]byte(out), &plan))
 	require.Len(t, plan.Items, 1)
 	assert.Equal(t, fleet.ActionNothing, plan.Items[0].Action)

@@ -10,7 +10,8 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
-	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/fleet"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
@@ -18,7 +19,7 @@ import (
 type platformFlag struct{ path string }
 
 func (f *platformFlag) add(c *cobra.Command) {
-	c.Flags().StringVar(&f.path, "platform", "", "Platform file (default: the embedded default platform; see `goldenpath platform default`)")
+	c.Flags().StringVar(&f.path, "platform", "", "Platform `FILE` (default: the embedded default platform; see 'goldenpath platform default')")
 }
 
 func (f *platformFlag) option() (goldenpath.Option, error) {
@@ -129,7 +130,7 @@ func problems(streams Streams, err error) error {
 		for _, e := range errs {
 			fmt.Fprintln(streams.Err, e.Error())
 		}
-		return &exitError{code: ExitFailure, err: fmt.Errorf("%d problems; nothing was rendered", len(errs))}
+		return &exitError{code: ExitFailure, err: fmt.Errorf("%s; nothing was rendered", output.Count(len(errs), "problem"))}
 	}
 	return err
 }
@@ -186,7 +187,14 @@ folders holding a goldenpath tree are never read as contracts.`,
 			if err != nil {
 				return err
 			}
-			opts := append([]goldenpath.Option{popt, goldenpath.WithImages(goldenpath.ImagePins(images))}, tf.options()...)
+			if err := checkPaths(args); err != nil {
+				return err
+			}
+			pins, err := goldenpath.ImagePins(images)
+			if err != nil {
+				return usageErrorf("--image %v", err)
+			}
+			opts := append([]goldenpath.Option{popt, goldenpath.WithImages(pins)}, tf.options()...)
 			if out == "" {
 				if unpin || tf.adopt {
 					return usageErrorf("--unpin and --adopt apply to a tree: give --out")
@@ -231,7 +239,10 @@ func newPlatformCommand(streams Streams) *cobra.Command {
 	renderCmd := &cobra.Command{
 		Use:   "render",
 		Short: "Render kpack ClusterStore/ClusterStack/ClusterLifecycle/ClusterBuilder, service accounts, Argo CD AppProjects and alerts",
-		Args:  cobra.NoArgs,
+		Example: `  goldenpath platform render --platform platform.yaml                 # one YAML stream on stdout
+  goldenpath platform render --platform platform.yaml --out gitops/   # the platform's part of the GitOps tree
+  goldenpath platform render --platform platform.yaml --pin-stacks --out gitops/   # ClusterStacks pinned by digest`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			popt, err := pf.option()
 			if err != nil {
@@ -240,7 +251,11 @@ func newPlatformCommand(streams Streams) *cobra.Command {
 			var objs []render.Object
 			if pinStacks {
 				var images []fleet.StackImage
-				objs, images, err = goldenpath.RenderPinnedPlatform(c.Context(), rf.options(), popt)
+				opts, oerr := rf.options()
+				if oerr != nil {
+					return oerr
+				}
+				objs, images, err = fleet.RenderPinnedPlatform(c.Context(), append(opts, popt)...)
 				for _, img := range images {
 					fmt.Fprintf(streams.Err, "builder %s: %s image %s is %s\n", img.Builder, img.Role, img.Ref, img.Pinned)
 				}
@@ -269,7 +284,10 @@ func newPlatformCommand(streams Streams) *cobra.Command {
 	defaultCmd := &cobra.Command{
 		Use:   "default",
 		Short: "Print the embedded default Platform document, a starting point for your own",
-		Args:  cobra.NoArgs,
+		Example: `  goldenpath platform default > platform.yaml     # edit it, then:
+  goldenpath validate platform.yaml
+  goldenpath render --platform platform.yaml contracts/`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			_, err := streams.Out.Write(contract.DefaultPlatformYAML())
 			return err

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/rest"
@@ -26,7 +24,7 @@ type clusterFlags struct {
 
 func (f *clusterFlags) add(c *cobra.Command) {
 	f.pf.add(c)
-	c.Flags().StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: in a pod its service account, else $KUBECONFIG or ~/.kube/config)")
+	c.Flags().StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig `FILE` of the cluster (default: in a pod its service account, else $KUBECONFIG or ~/.kube/config)")
 }
 
 // load reads the platform (a usage error when it is wrong) and the cluster
@@ -36,14 +34,13 @@ func (f *clusterFlags) load() (*contract.Platform, *rest.Config, error) {
 	if err != nil {
 		return nil, nil, &exitError{code: ExitUsage, err: err}
 	}
-	kube, err := cluster.KubeConfig(f.kubeconfig)
+	kube, err := kubeConfig(f.kubeconfig)
 	return p, kube, err
 }
 
 func newStatusCommand(streams Streams) *cobra.Command {
 	var (
 		cf    clusterFlags
-		of    outputFlag
 		serve string
 	)
 	c := &cobra.Command{
@@ -66,44 +63,42 @@ until interrupted, reading the cluster at each request with your
 credentials: on 127.0.0.1:8082 by default; another address that is not
 loopback needs a bearer token in $GOLDENPATH_STATUS_TOKEN.
 
-Exit status: 0 on success (whatever the builds' results), 1 on failure
-(cluster unreachable, an APP without a kpack Image), 2 on usage errors.`,
+Exit status 0 whatever the builds' results; 1 when the cluster cannot be
+read or an APP has no kpack Image.`,
 		Example: `  goldenpath status --platform platform.yaml
   goldenpath status --platform platform.yaml payments-api -o json
   goldenpath status --platform platform.yaml --serve            # http://127.0.0.1:8082/`,
 		Args: cobra.ArbitraryArgs,
-		RunE: func(c *cobra.Command, args []string) error {
-			if err := of.check(); err != nil {
-				return err
-			}
-			p, kube, err := cf.load()
-			if err != nil {
-				return err
-			}
-			if serve != "" {
-				return serveStatus(c.Context(), streams, serve, p, kube, args)
-			}
-			f, err := cluster.Status(c.Context(), cluster.StatusRequest{Platform: p, Apps: args, Kube: kube})
-			if f != nil {
-				print := cluster.PrintStatusText
-				if of.format == "json" {
-					print = cluster.PrintStatusJSON
-				}
-				if werr := print(streams.Out, f); werr != nil {
-					return werr
-				}
-			}
+	}
+	out := addOutput(c, cluster.StatusOutput, "json: everything (the status page's /api/v1/status document)")
+	c.RunE = func(c *cobra.Command, args []string) error {
+		pr, err := printer(out, cluster.StatusOutput)
+		if err != nil {
 			return err
-		},
+		}
+		p, kube, err := cf.load()
+		if err != nil {
+			return err
+		}
+		if serve != "" {
+			return serveStatus(c.Context(), streams, serve, p, kube, args)
+		}
+		f, err := cluster.Status(c.Context(), cluster.StatusRequest{Platform: p, Apps: args, Kube: kube})
+		if f != nil {
+			if perr := pr.Print(streams.Out, f); perr != nil {
+				return perr
+			}
+		}
+		return err
 	}
 	cf.add(c)
-	of.add(c)
-	c.Flags().StringVar(&serve, "serve", "", "serve the status as a web page on this address (default 127.0.0.1:8082 when given without a value)")
+	c.Flags().StringVar(&serve, "serve", "", "serve the status as a web page on `ADDR` (127.0.0.1:8082 when given without a value)")
 	c.Flags().Lookup("serve").NoOptDefVal = "127.0.0.1:8082"
 	return c
 }
 
-// serveStatus runs `status --serve`: the page until interrupted.
+// serveStatus runs `status --serve`: the page until interrupted (Main
+// cancels the context on SIGINT/SIGTERM).
 func serveStatus(ctx context.Context, streams Streams, addr string, p *contract.Platform, kube *rest.Config, apps []string) error {
 	if len(apps) > 0 {
 		return usageErrorf("--serve shows every application: filter on the page (?q=NAME) instead of naming applications")
@@ -112,8 +107,6 @@ func serveStatus(ctx context.Context, streams Streams, addr string, p *contract.
 	if err := statuspage.CheckAddr(addr, token != ""); err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
 	return statuspage.Serve(ctx, statuspage.ServeRequest{
 		Addr: addr, Platform: p, Kube: kube, Token: token,
 		Log: slog.New(slog.NewTextHandler(streams.Err, nil)),

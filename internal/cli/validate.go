@@ -4,15 +4,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/output"
 )
 
-type validateFlags struct {
-	output   string
-	platform string
-}
-
 func newValidateCommand(streams Streams) *cobra.Command {
-	f := &validateFlags{}
+	var pf platformFlag
 	c := &cobra.Command{
 		Use:   "validate PATH...",
 		Short: "Validate contracts (files, or folders of *.yaml/*.yml) against the schema and the platform's policy",
@@ -21,34 +17,37 @@ duplicate keys, wrong types and every rule of the contract, plus the platform's
 policy for each request's environment. Every problem is reported at once with
 its file:line:col and field path.
 
-Exit status: 0 when every document is valid, 1 when any is not, 2 on usage errors.`,
+Exit status 1 means a document is not valid.`,
 		Example: `  goldenpath validate examples/contracts
   goldenpath validate -o github contracts/        # annotations in GitHub Actions
   goldenpath validate --platform platform.yaml -o json app.yaml`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			printer, err := goldenpath.NewPrinter(f.output)
-			if err != nil {
-				return usageErrorf("%v", err)
-			}
-			platform, err := goldenpath.LoadPlatformFile(f.platform)
-			if err != nil {
-				return &exitError{code: ExitUsage, err: err}
-			}
-			report, err := goldenpath.ValidatePaths(c.Context(), args, goldenpath.WithPlatform(platform))
-			if err != nil {
-				return usageErrorf("%v", err)
-			}
-			if err := printer.Print(streams.Out, report); err != nil {
-				return err
-			}
-			if !report.Valid() {
-				return failed
-			}
-			return nil
-		},
 	}
-	c.Flags().StringVarP(&f.output, "output", "o", goldenpath.OutputText, "output format: text, json or github")
-	c.Flags().StringVar(&f.platform, "platform", "", "Platform file whose policy applies (default: the embedded default platform)")
+	out := addOutput(c, output.Report, "")
+	c.RunE = func(c *cobra.Command, args []string) error {
+		pr, err := printer(out, output.Report)
+		if err != nil {
+			return err
+		}
+		popt, err := pf.option()
+		if err != nil {
+			return err
+		}
+		if err := checkPaths(args); err != nil {
+			return err
+		}
+		report, err := goldenpath.ValidatePaths(c.Context(), args, popt)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		if err := pr.Print(streams.Out, report); err != nil {
+			return err
+		}
+		if !report.Valid() {
+			return failed
+		}
+		return nil
+	}
+	pf.add(c)
 	return c
 }

@@ -283,7 +283,7 @@ spec:
 		{"sign", []string{"sign", ref, "--key", key}, "signed " + ref},
 		{"verify", []string{"verify", ref, "--key", pub}, "verified " + ref},
 		{"provenance", []string{"provenance", ref, "--key", pub}, "verified SLSA provenance of " + ref},
-		{"sbom", []string{"sbom", appRef}, "1 components"},
+		{"sbom", []string{"sbom", appRef}, "1 component ("},
 		{"plan", []string{"plan", contracts, "--platform", platform}, "fleet-app"},
 		{"update-stacks (dry run, no cluster)", []string{"platform", "update-stacks", "--platform", platform, "--kubeconfig", "-", "--dry-run"}, "run image"},
 		{"rebase", []string{"rebase", appRef, "--platform", platform}, "rebased"},

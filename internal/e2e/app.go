@@ -10,6 +10,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/build"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
@@ -288,7 +289,7 @@ func bindingSecrets(r *contract.AppDeploymentRequest, deployment render.Object) 
 type RunRequest struct {
 	// Platform renders and builds (nil: the default platform).
 	Platform *contract.Platform
-	// Contract, Application and Source are as for goldenpath.Build.
+	// Contract (a file), Application and Source are as for build.Ship.
 	Contract, Application, Source string
 	// Publish is the registry prefix the image is pushed to; the cluster
 	// pulls it from there (hack/kind/setup.sh configures its containerd).
@@ -305,21 +306,25 @@ type RunRequest struct {
 // Run builds and publishes an application's image with the pipeline (or
 // takes req.Image), then deploys it pinned by digest (see Deploy) and checks
 // the HTTP answer. The caller cleans up with Deployed.Cleanup.
-func (c *Cluster) Run(ctx context.Context, req RunRequest) (*Deployed, *goldenpath.BuildResult, error) {
+func (c *Cluster) Run(ctx context.Context, req RunRequest) (*Deployed, *build.Result, error) {
 	p := req.Platform
 	if p == nil {
 		p = contract.DefaultPlatform()
 	}
-	var built *goldenpath.BuildResult
+	var built *build.Result
 	image := req.Image
 	if image == "" {
 		if req.Publish == "" {
 			return nil, nil, errors.New("the cluster pulls from a registry: give one to publish to")
 		}
 		var err error
-		built, err = goldenpath.Build(ctx, goldenpath.BuildRequest{
-			Contract: req.Contract, Application: req.Application, Source: req.Source, Publish: req.Publish, Output: req.Output,
-		}, goldenpath.WithPlatform(p))
+		opts := []goldenpath.Option{goldenpath.WithPlatform(p)}
+		if req.Output != nil {
+			opts = append(opts, goldenpath.WithOutput(req.Output))
+		}
+		built, err = build.Ship(ctx, build.Request{
+			Paths: []string{req.Contract}, Application: req.Application, Source: req.Source, Publish: req.Publish,
+		}, opts...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -346,7 +351,7 @@ func (c *Cluster) Run(ctx context.Context, req RunRequest) (*Deployed, *goldenpa
 }
 
 // PublishedPlatform returns a copy of p whose registry is the one images
-// were published to (as goldenpath.Build renders it); p itself when
+// were published to (as build.Ship renders it); p itself when
 // publish is empty.
 func PublishedPlatform(p *contract.Platform, publish string) *contract.Platform {
 	if publish == "" {

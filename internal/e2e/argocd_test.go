@@ -17,6 +17,7 @@ import (
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/build"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
@@ -24,7 +25,7 @@ import (
 // The Argo CD scenario (go test -tags argocd ./internal/e2e): Argo CD (hack/argocd/setup.sh) syncs a GitOps tree
 // goldenpath rendered, from the git server of hack/git/setup.sh, into the kind cluster, and the app answers; then
 // commits change the app and the time until each change is live is measured.
-//  1. image     examples/apps/go built and published with the pipeline (goldenpath.Build), pinned by digest
+//  1. image     examples/apps/go built and published with the pipeline (build.Ship), pinned by digest
 //  2. platform  testdata/argocd-platform.yaml.in: environment dev in namespace <prefix>argosmoke-dev, its GitOps
 //     repository <prefix>argocd-smoke.git on the git server (as pods reach it), destination the cluster itself
 //  3. commit    the sample's contract as application <prefix>argosmoke with runtime.env SMOKE_REVISION=N, rendered
@@ -55,10 +56,10 @@ func TestArgoCDSyncsTheRenderedTree(t *testing.T) {
 	local, err := goldenpath.LoadPlatformFile(filepath.Join(root, "examples/platform/local.yaml"))
 	require.NoError(t, err)
 	start := time.Now()
-	built, err := goldenpath.Build(ctx, goldenpath.BuildRequest{
-		Contract: filepath.Join(root, "examples/apps/go/goldenpath.yaml"), Source: root,
-		Publish: env["GOLDENPATH_REGISTRY"] + "/" + pre + "argosmoke-build", Output: logWriter{t},
-	}, goldenpath.WithPlatform(local))
+	built, err := build.Ship(ctx, build.Request{
+		Paths: []string{filepath.Join(root, "examples/apps/go/goldenpath.yaml")}, Source: root,
+		Publish: env["GOLDENPATH_REGISTRY"] + "/" + pre + "argosmoke-build",
+	}, goldenpath.WithPlatform(local), goldenpath.WithOutput(logWriter{t}))
 	require.NoError(t, err)
 	image := built.Reference
 	require.Contains(t, image, "@sha256:")

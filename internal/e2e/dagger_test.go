@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/build"
 	"github.com/goldenpath-dev/goldenpath/internal/cli"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 )
@@ -227,9 +228,9 @@ func libraryBuild(t *testing.T, contractFile, source, publish string) string {
 	require.NoError(t, err)
 	var out bytes.Buffer
 	start := time.Now()
-	built, err := goldenpath.Build(context.Background(), goldenpath.BuildRequest{
-		Contract: contractFile, Source: source, Publish: publish, Output: &out,
-	}, goldenpath.WithPlatform(p))
+	built, err := build.Ship(context.Background(), build.Request{
+		Paths: []string{contractFile}, Source: source, Publish: publish,
+	}, goldenpath.WithPlatform(p), goldenpath.WithOutput(&out))
 	require.NoError(t, err, "build output:\n%s", tail(out.String(), 40))
 	t.Logf("library pack build %s: %.1fs", built.Reference, time.Since(start).Seconds())
 	return built.Reference

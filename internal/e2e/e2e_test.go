@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/build"
 	"github.com/goldenpath-dev/goldenpath/internal/e2e"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
 	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
@@ -69,7 +69,7 @@ func TestSampleAppsFromContractToRunningApp(t *testing.T) {
 
 	type running struct {
 		d     *e2e.Deployed
-		built *goldenpath.BuildResult
+		built *build.Result
 	}
 	apps := map[string]*running{}
 	var namespaces sync.Map

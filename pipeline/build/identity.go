@@ -6,19 +6,15 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
 	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
-// BuilderImageIdentity identifies a builder image by digest.
-type BuilderImageIdentity struct {
-	// ImageID is the image ID (config digest) in the Docker engine.
-	ImageID string `json:"imageID,omitempty"`
-	// Repository and Digest locate the same image in a registry (manifest
-	// digest); empty when no registry holds it.
-	Repository string `json:"repository,omitempty"`
-	Digest     string `json:"digest,omitempty"`
-}
+// BuilderImageIdentity identifies a builder image by digest (see
+// cnb.BuilderImageIdentity: the type lives in the leaf package so that
+// provenance, which records it, does not link the builds).
+type BuilderImageIdentity = cnb.BuilderImageIdentity
 
 // BuilderIdentity identifies the builder image of a platform builder as a
 // build outside the cluster uses it: the image ID (config digest) of

@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline/build"
+	"github.com/goldenpath-dev/goldenpath/internal/buildinfo"
 	"github.com/goldenpath-dev/goldenpath/pipeline/cnb"
 	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 )
@@ -147,7 +146,7 @@ type ProvenanceInput struct {
 	// builds), as the Docker engine knows it.
 	BuilderImage string
 	// Builder identifies it by digest (see BuilderIdentity); optional.
-	Builder build.BuilderImageIdentity
+	Builder cnb.BuilderImageIdentity
 	// SourceRevision is the commit the source folder was at (see
 	// SourceRevision); empty when unknown.
 	SourceRevision string
@@ -373,9 +372,7 @@ func gitURI(g contract.GitSource) string {
 	return u
 }
 
-func goldenpathVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
+// goldenpathVersion is the version of goldenpath in this binary, as the
+// CLI's version command says it (also when goldenpath is a library of the
+// binary, not its main module).
+func goldenpathVersion() string { return buildinfo.Read().Version }

@@ -1,4 +1,4 @@
-package goldenpath
+package fleet
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/internal/settings"
 )
 
 func writeContract(t *testing.T, dir, app, buildType string) {
@@ -36,20 +37,20 @@ spec:
 // Images in the repository of a contract's app are planned with that
 // contract; the first replaces the contract's default tag.
 func TestFleetTargets(t *testing.T) {
+	ctx := context.Background()
 	dir := t.TempDir()
 	writeContract(t, dir, "a", "buildpack")
 	writeContract(t, dir, "b", "buildpack")
-	list := filepath.Join(dir, "images.txt")
-	require.NoError(t, os.WriteFile(list, []byte("# fleet\n\nreg.example.com/apps/dev/a@sha256:"+strings.Repeat("1", 64)+"  # pinned\nreg.example.com/other/c:1\n"), 0o644))
-	o, err := makeOptions(nil)
+	listed, err := ParseImageList(strings.NewReader("# fleet\n\nreg.example.com/apps/dev/a@sha256:" + strings.Repeat("1", 64) + "  # pinned\nreg.example.com/other/c:1\n"))
 	require.NoError(t, err)
-	req := FleetRequest{
-		Paths:      []string{dir},
-		Registry:   "reg.example.com/apps",
-		Images:     []string{"reg.example.com/apps/dev/a:canary"},
-		ImagesFile: list,
+	req := Request{
+		Paths:    []string{dir},
+		Registry: "reg.example.com/apps",
+		Images:   append([]string{"reg.example.com/apps/dev/a:canary"}, listed...),
 	}
-	targets, err := req.targets(context.Background(), o)
+	s := &settings.Settings{}
+	p := contract.DefaultPlatform()
+	targets, err := req.targets(ctx, p, s)
 	require.NoError(t, err)
 	var got []string
 	for _, tg := range targets {
@@ -66,30 +67,38 @@ func TestFleetTargets(t *testing.T) {
 		"- reg.example.com/other/c:1",
 	}, got)
 
-	_, err = FleetRequest{}.targets(context.Background(), o)
+	_, err = Request{}.targets(ctx, p, s)
 	assert.ErrorContains(t, err, "no images or contracts")
-	_, err = FleetRequest{Images: []string{"Not A Ref"}}.targets(context.Background(), o)
-	assert.ErrorContains(t, err, "invalid image reference")
-	require.NoError(t, os.WriteFile(list, []byte("a b\n"), 0o644))
-	_, err = FleetRequest{ImagesFile: list}.targets(context.Background(), o)
-	assert.ErrorContains(t, err, "images.txt:1: one image reference per line")
-	_, err = FleetRequest{ImagesFile: "-"}.targets(context.Background(), o)
-	assert.Error(t, err)
-	images, err := readImageList("-", strings.NewReader("x/y:1\n"))
+	_, err = Request{Images: []string{"Not A Ref"}}.targets(ctx, p, s)
+	assert.EqualError(t, err, `"Not A Ref" is not an image reference (REGISTRY/REPOSITORY:TAG or @sha256:DIGEST)`)
+	_, err = ParseImageList(strings.NewReader("x/y:1\na b\n"))
+	assert.EqualError(t, err, `line 2: one image reference per line, got "a b"`)
+	images, err := ParseImageList(strings.NewReader(""))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"x/y:1"}, images)
+	assert.Empty(t, images)
 }
 
 func TestRebaseRefusesOnlyDockerfileContracts(t *testing.T) {
 	dir := t.TempDir()
 	writeContract(t, dir, "d", "dockerfile")
-	_, err := Rebase(context.Background(), RebaseRequest{FleetRequest: FleetRequest{Paths: []string{dir}}})
+	_, err := Rebase(context.Background(), RebaseRequest{Request: Request{Paths: []string{dir}}})
 	assert.ErrorContains(t, err, "Dockerfile builds")
 
 	writeContract(t, dir, "bad", "nonsense")
-	_, err = Rebase(context.Background(), RebaseRequest{FleetRequest: FleetRequest{Paths: []string{dir}}})
+	_, err = Rebase(context.Background(), RebaseRequest{Request: Request{Paths: []string{dir}}})
 	assert.NotEmpty(t, contract.AsErrors(err), "contract problems come back as contract.Errors")
 
-	_, err = LoadRebaseReport(filepath.Join(dir, "d.yaml"))
+	_, err = ReadRebaseReport(strings.NewReader("apiVersion: goldenpath.io/v1\n"))
 	assert.ErrorContains(t, err, "not a rebase report")
+	rep, err := ReadRebaseReport(strings.NewReader(`{"dryRun": true, "results": [{"image": "r/a:1", "status": "failed"}]}`))
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Count(RebaseFailed))
+}
+
+func TestStackUpdaterNeedsAClusterOrADryRun(t *testing.T) {
+	_, err := NewStackUpdater(StackRequest{})
+	assert.ErrorContains(t, err, "needs a cluster")
+	u, err := NewStackUpdater(StackRequest{DryRun: true})
+	require.NoError(t, err)
+	assert.True(t, u.DryRun)
 }

@@ -1,4 +1,4 @@
-package goldenpath
+package cluster
 
 import (
 	"bytes"
@@ -10,64 +10,28 @@ import (
 	"path/filepath"
 	"slices"
 
+	"k8s.io/client-go/rest"
+
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/pipeline/fleet"
+	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/internal/settings"
 	"github.com/goldenpath-dev/goldenpath/pipeline/kube"
-	"github.com/goldenpath-dev/goldenpath/pipeline/registry"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
 
-// NewStackUpdater returns the updater that keeps the platform's kpack
-// ClusterStacks on the current digests of their build and run images (see
-// fleet.StackUpdater). kubeconfig names the cluster ("" : in a pod, its
-// service account; else $KUBECONFIG or ~/.kube/config); with dryRun the
-// cluster is only read, and with dryRun and kubeconfig "-" not at all.
-func NewStackUpdater(kubeconfig string, dryRun bool, regOpts []registry.Option, opts ...Option) (*fleet.StackUpdater, error) {
-	o, err := makeOptions(opts)
-	if err != nil {
-		return nil, err
-	}
-	u := &fleet.StackUpdater{Platform: o.platform, Registry: append(append([]registry.Option(nil), o.registry...), regOpts...), DryRun: dryRun}
-	if dryRun && kubeconfig == "-" {
-		return u, nil
-	}
-	cfg, err := kube.KubeConfig(kubeconfig)
-	if err != nil {
-		return nil, err
-	}
-	if u.Stacks, err = kube.NewKubeClusterStacks(cfg); err != nil {
-		return nil, err
-	}
-	return u, nil
-}
+// LatestImage is what kpack last built (or rebased) for an Image.
+type LatestImage = kube.LatestImage
 
-// RenderPinnedPlatform renders the platform objects with every stack image
-// resolved to its current digest (see fleet.ResolveStacks): the GitOps
-// way to keep ClusterStacks current is to commit this render whenever a
-// stack image moved.
-func RenderPinnedPlatform(ctx context.Context, regOpts []registry.Option, opts ...Option) ([]render.Object, []fleet.StackImage, error) {
-	o, err := makeOptions(opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	pinned, images, err := fleet.ResolveStacks(ctx, o.platform, append(append([]registry.Option(nil), o.registry...), regOpts...)...)
-	if err != nil {
-		return nil, nil, err
-	}
-	objs, err := render.Platform(pinned)
-	return objs, images, err
-}
-
-// PromoteRequest says which applications to promote and where their GitOps
-// tree is.
+// PromoteRequest says which applications to promote, where their GitOps
+// tree is, and which cluster kpack builds them in.
 type PromoteRequest struct {
 	// Paths are contract files or folders.
 	Paths []string
 	// Out is the GitOps tree (as `goldenpath render --out` writes it).
 	Out string
-	// Kubeconfig names the cluster kpack runs in ("" : in a pod, its
-	// service account; else $KUBECONFIG or ~/.kube/config).
-	Kubeconfig string
+	// Cluster is the client configuration of the cluster kpack runs in
+	// (the CLI builds it from a kubeconfig, or a pod's service account).
+	Cluster *rest.Config
 }
 
 // Promotion is one application's outcome.
@@ -78,7 +42,7 @@ type Promotion struct {
 	// ("" when kpack has not built it yet: the folder is left as it is).
 	Image string `json:"image"`
 	// Build is the kpack Image's state (Ready condition, build counter).
-	Build kube.LatestImage `json:"build"`
+	Build LatestImage `json:"build"`
 	// Changed lists the files of the tree that the promotion rewrote.
 	Changed []string `json:"changed"`
 	// Skipped says why nothing was written for the application.
@@ -91,24 +55,25 @@ type Promotion struct {
 // that image and writes the files that changed into req.Out. Committing the
 // tree is the caller's (a CI job, the in-cluster test); Argo CD then rolls
 // the new image out. Applications kpack has not built yet, and Dockerfile
-// applications (no kpack Image), are reported and left alone.
-func Promote(ctx context.Context, req PromoteRequest, opts ...Option) ([]Promotion, error) {
-	o, err := makeOptions(opts)
+// applications (no kpack Image), are reported and left alone. Options:
+// goldenpath.WithPlatform, WithConcurrency.
+func Promote(ctx context.Context, req PromoteRequest, opts ...goldenpath.Option) ([]Promotion, error) {
+	s, err := settings.Apply(opts)
 	if err != nil {
 		return nil, err
 	}
 	if req.Out == "" {
 		return nil, errors.New("promote: no GitOps tree given")
 	}
-	reqs, err := o.loadRequests(ctx, req.Paths)
+	if req.Cluster == nil {
+		return nil, errors.New("promote: no cluster given")
+	}
+	platform := s.PlatformOrDefault()
+	reqs, err := goldenpath.LoadRequests(ctx, req.Paths, goldenpath.WithPlatform(platform), goldenpath.WithConcurrency(s.FileConcurrency()))
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := kube.KubeConfig(req.Kubeconfig)
-	if err != nil {
-		return nil, err
-	}
-	images, err := kube.NewKubeImages(cfg)
+	images, err := kube.NewKubeImages(req.Cluster)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +82,7 @@ func Promote(ctx context.Context, req PromoteRequest, opts ...Option) ([]Promoti
 	pins := map[string]string{}
 	for _, r := range reqs {
 		p := Promotion{Environment: string(r.Environment), Application: r.Application}
-		ns, name, ok, err := kpackImageOf(r, o.platform)
+		ns, name, ok, err := kpackImageOf(r, platform)
 		switch {
 		case err != nil:
 			return nil, err
@@ -139,12 +104,12 @@ func Promote(ctx context.Context, req PromoteRequest, opts ...Option) ([]Promoti
 	if len(built) == 0 {
 		return out, nil
 	}
-	pinned := *o
-	pinned.images = pins
 	var all []render.Object
 	changed := map[string][]string{}
 	for _, r := range built {
-		objs, err := pinned.renderRequests([]*contract.AppDeploymentRequest{r})
+		key := string(r.Environment) + "/" + r.Application
+		objs, err := goldenpath.RenderRequests([]*contract.AppDeploymentRequest{r}, goldenpath.WithPlatform(platform),
+			goldenpath.WithImages(map[string]string{key: pins[key]}))
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +117,6 @@ func Promote(ctx context.Context, req PromoteRequest, opts ...Option) ([]Promoti
 		if err != nil {
 			return nil, err
 		}
-		key := string(r.Environment) + "/" + r.Application
 		for _, f := range slices.Sorted(maps.Keys(files)) {
 			if old, err := os.ReadFile(filepath.Join(req.Out, filepath.FromSlash(f))); err != nil || !bytes.Equal(old, files[f]) {
 				changed[key] = append(changed[key], f)
@@ -161,7 +125,7 @@ func Promote(ctx context.Context, req PromoteRequest, opts ...Option) ([]Promoti
 		all = append(all, objs...)
 	}
 	render.Sort(all)
-	if _, err := UpdateTree(req.Out, all, WithPlatform(o.platform)); err != nil {
+	if _, err := goldenpath.UpdateTree(req.Out, all, goldenpath.WithPlatform(platform)); err != nil {
 		return nil, err
 	}
 	for i := range out {

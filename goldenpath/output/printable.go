@@ -1,4 +1,4 @@
-package cli
+package output
 
 import (
 	"fmt"
@@ -6,12 +6,12 @@ import (
 	"unicode"
 )
 
-// printable makes text from an image or a registry safe for a terminal:
+// Printable makes text from an image or a registry safe for a terminal:
 // control characters (ESC and the rest of C0 and C1, DEL) and the Unicode
 // bidirectional overrides are shown as Go escapes (\x1b, \u202e) instead
 // of reaching the terminal, where they could rewrite what it shows. JSON
 // output is not passed through it: it stays exact.
-func printable(s string) string {
+func Printable(s string) string {
 	if strings.IndexFunc(s, unsafeRune) < 0 {
 		return s
 	}
@@ -34,14 +34,14 @@ func unsafeRune(r rune) bool {
 		(r >= 0x2028 && r <= 0x2029)
 }
 
-// printableLines is printable for messages of several lines: newlines and
+// PrintableLines is Printable for messages of several lines: newlines and
 // tabs are kept, every other control character is escaped.
-func printableLines(s string) string {
+func PrintableLines(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		parts := strings.Split(l, "\t")
 		for j, p := range parts {
-			parts[j] = printable(p)
+			parts[j] = Printable(p)
 		}
 		lines[i] = strings.Join(parts, "\t")
 	}
