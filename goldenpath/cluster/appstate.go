@@ -55,6 +55,7 @@ func (s *snapshot) appStatus(env string, img *kpack.Image) AppStatus {
 			st.Pinned = dg
 		}
 		st.Replicas, st.Ready, st.RolledOut = rollout(d)
+		st.WaitingFor = waitingFor(d, st.Pinned)
 		if st.Pinned != "" {
 			serving = buildOfDigest(builds, st.Pinned)
 			if serving != nil {
@@ -110,6 +111,29 @@ func rollout(d *appsv1.Deployment) (replicas, ready int32, done bool) {
 	st := d.Status
 	done = st.ObservedGeneration >= d.Generation && st.UpdatedReplicas == replicas && st.Replicas == replicas && st.AvailableReplicas >= replicas
 	return replicas, st.ReadyReplicas, done
+}
+
+// maxWaitingFor bounds the annotation's text Status reports (render writes
+// about 250 bytes; an annotation may hold up to 256 KiB).
+const maxWaitingFor = 1024
+
+// waitingFor is why an unpinned Deployment runs no pod: render's verify
+// gate annotation (render.WaitingForPinAnnotation), "" when the Deployment
+// is pinned (a pin opens the gate: a stale annotation beside a digest is
+// not believed) or has none.
+func waitingFor(d *appsv1.Deployment, pinned string) string {
+	why, ok := d.Annotations[render.WaitingForPinAnnotation]
+	if !ok || pinned != "" {
+		return ""
+	}
+	why = strings.TrimSpace(why)
+	if why == "" {
+		why = "waiting for the first verified pin"
+	}
+	if len(why) > maxWaitingFor {
+		why = strings.ToValidUTF8(why[:maxWaitingFor], "") + "…"
+	}
+	return why
 }
 
 // buildOfDigest is the build whose image has the digest.

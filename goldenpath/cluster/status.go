@@ -108,6 +108,12 @@ type AppStatus struct {
 	Replicas  int32 `json:"replicas"`
 	Ready     int32 `json:"ready"`
 	RolledOut bool  `json:"rolledOut"`
+	// WaitingFor, on an unpinned application under a platform whose
+	// controller verifies signatures, says why its Deployment runs no pod:
+	// it waits for its first verified pin (render's verify gate: replicas
+	// 0 and the goldenpath.io/waiting-for annotation, which this holds).
+	// "" when the Deployment is pinned or not gated.
+	WaitingFor string `json:"waitingFor,omitempty"`
 	// LatestBuild is kpack's latest build of the application (nil before
 	// the first).
 	LatestBuild *Build `json:"latestBuild,omitempty"`

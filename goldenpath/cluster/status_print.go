@@ -65,6 +65,9 @@ func printStatusText(w io.Writer, f *Fleet) error {
 			run = built + ShortDigest(on) + " (newest: " + ShortDigest(a.NewestRunImage) + ")"
 		}
 		pinned := "-"
+		if a.WaitingFor != "" {
+			pinned = "waiting for first verified pin"
+		}
 		if a.Pinned != "" {
 			pinned = ShortDigest(a.Pinned)
 			if !a.PinnedAt.IsZero() {
@@ -113,6 +116,11 @@ func printStatusText(w io.Writer, f *Fleet) error {
 	for _, a := range f.Apps {
 		if b := a.LatestBuild; b != nil && b.Refused != "" {
 			fmt.Fprintf(w, "\n%s/%s build %d was not pinned: %s\n", a.Environment, a.Application, b.Number, output.Printable(b.Refused))
+		}
+	}
+	for _, a := range f.Apps {
+		if a.WaitingFor != "" {
+			fmt.Fprintf(w, "\n%s/%s runs no pod: %s\n", a.Environment, a.Application, output.Printable(a.WaitingFor))
 		}
 	}
 	for _, r := range f.Rollouts {

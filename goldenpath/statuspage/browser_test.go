@@ -109,7 +109,13 @@ func TestPageInBrowser(t *testing.T) {
 	assert.Equal(t, "rebuild needed", unsigned.State)
 	assert.Equal(t, "no", unsigned.Signed)
 	assert.Contains(t, unsigned.Refused, "unsigned: the digest is not signed")
-	assert.Contains(t, unsigned.Pinned, "not pinned")
+	assert.Equal(t, "waiting for the first verified pin", unsigned.Waiting, "render's verify gate, read from the Deployment")
+	assert.Contains(t, unsigned.WaitingFor, "no pod runs until a signed digest is pinned")
+	assert.Contains(t, unsigned.Pinned, "0/0 ready")
+	for _, name := range []string{"dev/ctl-go", "dev/ctl-nodejs", "dev/ctl-python"} {
+		assert.Empty(t, byName[name].Waiting, "%s is pinned", name)
+		assert.NotContains(t, byName[name].Pinned, "waiting", name)
+	}
 
 	// HTML in a contract value (the branch) and in a build log is text.
 	xss := byName["dev/ctl-xss"]
@@ -140,6 +146,7 @@ func TestPageInBrowser(t *testing.T) {
 		"?owner=team-web":              {"dev/ctl-nodejs", "dev/ctl-xss"},
 		"?state=patched":               {"dev/ctl-nodejs", "dev/ctl-python"},
 		"?state=unsigned&env=test":     {"test/ctl-unsigned"},
+		"?state=waiting-for-pin":       {"test/ctl-unsigned"},
 		"?q=brokenOnPurpose":           {"dev/ctl-go"},
 		"?q=APP-9001":                  {"dev/ctl-nodejs"},
 		"?env=dev&state=build-failed":  {"dev/ctl-go", "dev/ctl-xss"},

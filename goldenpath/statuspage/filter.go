@@ -38,6 +38,7 @@ var States = []struct{ Value, Label string }{
 	{"build-failed", "latest build failed"},
 	{"build-running", "build running"},
 	{"unsigned", "signature not verified"},
+	{"waiting-for-pin", "waiting for the first verified pin"},
 	{"out-of-sync", "Argo CD not synced or not healthy"},
 }
 
@@ -147,6 +148,9 @@ func Tags(a *cluster.AppStatus) []string {
 	if a.Signed != "yes" {
 		tags = append(tags, "unsigned")
 	}
+	if a.WaitingFor != "" {
+		tags = append(tags, "waiting-for-pin")
+	}
 	if g := a.Argo; g == nil || g.Sync != "Synced" || g.Health != "Healthy" {
 		tags = append(tags, "out-of-sync")
 	}
@@ -165,7 +169,7 @@ func stateSlug(s string) string {
 // searchText is what the search box looks through.
 func searchText(a *cluster.AppStatus) string {
 	parts := []string{a.Environment, a.Application, a.Namespace, a.ID, a.Owner, a.Source, a.Revision, a.Builder, a.Stack,
-		a.Pinned, a.State, a.Why}
+		a.Pinned, a.State, a.Why, a.WaitingFor}
 	for _, b := range []*cluster.Build{a.LatestBuild, a.LastSuccess} {
 		if b != nil {
 			parts = append(parts, b.Name, b.Result, b.FailedStep, b.FailureReason, b.Excerpt, b.Refused, b.Revision, strings.Join(b.Reason, " "))

@@ -37,6 +37,7 @@ const xssExcerpt = "./main.go:3:1: syntax error near <script>document.title='pwn
 func world(t testing.TB) *fleettest.World {
 	t.Helper()
 	w := fleettest.New(start)
+	w.VerifySignatures() // as the in-cluster scenario's platform: ctl-unsigned waits for its first verified pin
 	old := func() []fleettest.Build {
 		return []fleettest.Build{{Result: "succeeded", Reasons: "COMMIT", Run: 0, At: -time.Hour, Verified: "true", Pin: true}}
 	}

@@ -22,6 +22,10 @@ type AppRow struct {
 	Provenance  string `json:"provenance"`
 	Sync        string `json:"sync"`
 	Health      string `json:"health"`
+	// Waiting is the pin cell's "waiting for the first verified pin" and
+	// WaitingFor why (render's verify gate); "" when it does not wait.
+	Waiting    string `json:"waiting"`
+	WaitingFor string `json:"waiting-for"`
 	// ExcerptShown: the excerpt's <details> is open (expanded).
 	ExcerptShown bool `json:"excerptShown"`
 }
@@ -32,7 +36,7 @@ const readApps = `Array.from(document.querySelectorAll('table.apps tbody tr')).m
   return {environment: tr.dataset.environment, application: tr.dataset.application, id: f('id'), owner: f('owner'),
     revision: f('revision'), pinned: f('pinned'), result: f('result'), 'failed-step': f('failed-step'),
     excerpt: f('excerpt'), refused: f('refused'), state: f('state'), why: f('why'), signed: f('signed'),
-    provenance: f('provenance'), sync: f('sync'), health: f('health'), excerptShown: !!(d && d.open)};
+    provenance: f('provenance'), sync: f('sync'), health: f('health'), waiting: f('waiting'), 'waiting-for': f('waiting-for'), excerptShown: !!(d && d.open)};
 })`
 
 // Apps reads the applications table of the page.

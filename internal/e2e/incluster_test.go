@@ -77,6 +77,12 @@ func TestGoldenPathRunsByItself(t *testing.T) {
 		})
 		assert.Empty(t, s.kubectl("-n", ctlTest, "get", "pods", "-l", "app.kubernetes.io/name=ctl-unsigned,app.kubernetes.io/component=server", "-o", "name"),
 			"no pod of the Deployment runs the unverified image (kpack's build pods carry the Image's labels, component=build)")
+		s.eventually(2*time.Minute, "goldenpath status says ctl-unsigned waits for its first verified pin", func() error {
+			if w := s.status(unsigned.app)[0].WaitingFor; !strings.HasPrefix(w, "waiting for the first verified pin") {
+				return fmt.Errorf("waitingFor %q", w)
+			}
+			return nil
+		})
 		assert.Contains(t, s.events(ctlTest, "ctl-unsigned", "PromotionRefused"), "the digest is not signed")
 		assert.Contains(t, s.metrics(), `goldenpath_promotion_refusals_total{reason="unsigned"}`)
 	})
@@ -175,6 +181,27 @@ func TestGoldenPathRunsByItself(t *testing.T) {
 		require.NoError(t, err)
 		assert.Contains(t, logs, "===> BUILD")
 		assert.Contains(t, logs, "brokenOnPurpose")
+		// The controller's status page, read in Chromium, says the same.
+		func() {
+			page := s.openStatusPage()
+			defer page.Close()
+			_, rows := page.agreeWithStatus("after the broken commit")
+			r := rows["dev/"+a.app]
+			assert.Equal(t, "failed", r.Result)
+			assert.Equal(t, "build", r.FailedStep)
+			assert.Contains(t, r.Excerpt, "undefined: brokenOnPurpose")
+			assert.False(t, r.ExcerptShown, "the excerpt is collapsed until asked for")
+			u := rows["test/"+unsigned.app]
+			assert.Equal(t, "no", u.Signed)
+			assert.Contains(t, u.Refused, "unsigned")
+			assert.Equal(t, "waiting for the first verified pin", u.Waiting)
+			assert.Contains(t, u.WaitingFor, "no pod runs until a signed digest is pinned")
+			for _, d := range dev[1:] {
+				assert.Contains(t, rows["dev/"+d.app].Pinned, "sha256:", "%s is pinned", d.app)
+				assert.Empty(t, rows["dev/"+d.app].Waiting, d.app)
+			}
+			page.screenshots("/?per=all&refresh=0", "apps", `document.querySelector('#app-dev-`+a.app+` details.failure').open = true`)
+		}()
 		// The series KpackBuildFailed alerts on.
 		m := s.metrics()
 		assert.Contains(t, m, fmt.Sprintf(`kpack_build_status{image=%q,namespace=%q,status="failed"} 1`, a.app, a.ns))
@@ -215,6 +242,39 @@ func TestGoldenPathRunsByItself(t *testing.T) {
 			assert.True(t, st[0].RunImageCurrent, "%s runs on the newest run image", a.app)
 			assert.Contains(t, st[0].LatestBuild.Reason, "STACK")
 		}
+		// The controller's status page, read in Chromium: every dev app
+		// patched and pinned, the roll-out complete but for ctl-unsigned.
+		page := s.openStatusPage()
+		defer page.Close()
+		f, rows := page.agreeWithStatus("after the patched run image")
+		for _, a := range dev {
+			r := rows["dev/"+a.app]
+			assert.Equal(t, cluster.StatePatched, r.State, a.app)
+			assert.Equal(t, "succeeded", r.Result, a.app)
+			assert.Equal(t, "yes", r.Signed, a.app)
+			assert.Contains(t, r.Pinned, "sha256:", a.app)
+			assert.Empty(t, r.Waiting, a.app)
+		}
+		u := rows["test/"+unsigned.app]
+		assert.Equal(t, "no", u.Signed)
+		assert.Equal(t, "waiting for the first verified pin", u.Waiting)
+		assert.NotContains(t, u.Pinned, "sha256:")
+		require.NoError(t, page.page.Navigate(page.ctx, page.url+"/rollout?refresh=0"))
+		rollouts, err := page.page.Rollouts(page.ctx)
+		require.NoError(t, err)
+		require.Len(t, rollouts, len(f.Rollouts))
+		for i, r := range rollouts {
+			want := f.Rollouts[i]
+			assert.Equal(t, want.Stack, r.Stack)
+			assert.Equal(t, strconv.Itoa(want.Serving), r.Serving, "serving from the newest run image")
+			assert.Equal(t, strconv.Itoa(want.Apps), r.Apps)
+			var behind []string
+			for _, b := range r.Behind {
+				behind = append(behind, b.Environment+"/"+b.Application)
+			}
+			assert.NotContains(t, behind, "dev/ctl-go")
+		}
+		page.screenshots("/rollout?refresh=0", "rollout", "")
 	})
 
 	t.Run("controller killed between build and pin: the pin lands once", func(t *testing.T) {

@@ -138,23 +138,14 @@ spec:
 	if err != nil {
 		return err
 	}
-	objs, err := render.App(reqs[0], w.Platform, render.AppOptions{})
-	if err != nil {
-		return err
-	}
 	var img kpack.Image
 	var dep appsv1.Deployment
 	var app *unstructured.Unstructured
-	for _, o := range objs {
-		switch o.Kind() {
-		case kpack.ImageKind:
-			err = runtime.DefaultUnstructuredConverter.FromUnstructured(o.Value, &img)
-		case "Deployment":
-			err = runtime.DefaultUnstructuredConverter.FromUnstructured(o.Value, &dep)
-		case "Application":
-			app = &unstructured.Unstructured{Object: runtime.DeepCopyJSON(o.Value)}
-		}
-		if err != nil {
+	if err := w.render(reqs[0], "", &img, &dep, &app); err != nil {
+		return err
+	}
+	if a.Pinned > 0 { // as the controller's pin leaves it (under a verifying platform: the gate opened)
+		if err := w.render(reqs[0], w.buildImage(&img, a.Pinned), nil, &dep, nil); err != nil {
 			return err
 		}
 	}
@@ -171,9 +162,6 @@ spec:
 		}
 	}
 	dep.UID, dep.Generation = w.nextUID(), 2
-	if a.Pinned > 0 {
-		setImage(&dep.Spec.Template.Spec, w.buildImage(&img, a.Pinned))
-	}
 	replicas := *dep.Spec.Replicas
 	dep.Status = appsv1.DeploymentStatus{ObservedGeneration: 2, Replicas: replicas, UpdatedReplicas: replicas, ReadyReplicas: replicas, AvailableReplicas: replicas}
 	if a.RollingOut {
@@ -212,6 +200,47 @@ spec:
 	}
 	return nil
 }
+
+// render renders the request (pinned to image, unless "") with
+// goldenpath's renderer and decodes the objects asked for (nil: not).
+func (w *World) render(r *contract.AppDeploymentRequest, image string, img *kpack.Image, dep *appsv1.Deployment, app **unstructured.Unstructured) error {
+	objs, err := render.App(r, w.Platform, render.AppOptions{Image: image})
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		switch {
+		case o.Kind() == kpack.ImageKind && img != nil:
+			err = runtime.DefaultUnstructuredConverter.FromUnstructured(o.Value, img)
+		case o.Kind() == "Deployment" && dep != nil:
+			*dep = appsv1.Deployment{}
+			err = runtime.DefaultUnstructuredConverter.FromUnstructured(o.Value, dep)
+		case o.Kind() == "Application" && app != nil:
+			*app = &unstructured.Unstructured{Object: runtime.DeepCopyJSON(o.Value)}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// VerifySignatures turns the platform's verify gate on
+// (controller.publicKey, as render/testdata/platform-verify.yaml): Add
+// then renders an application that is not pinned as render does under
+// such a platform, a Deployment with replicas 0 waiting for its first
+// verified pin.
+func (w *World) VerifySignatures() {
+	w.Platform.Controller.CosignSecret = "goldenpath-cosign"
+	w.Platform.Controller.PublicKey = verifyKey
+}
+
+// verifyKey is a P-256 public key (render/testdata/platform-verify.yaml's).
+const verifyKey = `-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE+lyDW9efUt9p/R5mo109C8w56ZXq
+IH5Fh31qY3LXcUtEANZkaR/f7R8VsrQ8gcX5BnbDo4fRrD/4UsxMmQ6BMQ==
+-----END PUBLIC KEY-----
+`
 
 func ptr[T any](v T) *T { return &v }
 
