@@ -1,5 +1,9 @@
 //go:build e2e || argocd || dagger || incluster
 
+// Each of the e2e, argocd, dagger and incluster suites uses a subset of these helpers.
+//
+//lint:file-ignore U1000 shared by four build tags; each tag alone leaves some unused
+
 package e2e_test
 
 import (
