@@ -467,17 +467,27 @@ func TestRebaseIntegrationRegistryKilledAndFrozen(t *testing.T) {
 		assertOnlyInFlightBroken(t, rep, unreadable)
 		totalBroken += len(unreadable)
 
+		// The rerun with the interrupted run's report. distribution 2.8 can fail, once, the upload of a blob that
+		// the kill left half-received (as the frozen case below says): the image is reported failed, and the
+		// next rerun, which a user would do with the report, finishes it. More than one extra rerun is a failure.
 		rb2, err := fleet.NewRegistryRebaser(registry.WithConcurrency(8))
 		require.NoError(t, err)
-		rep2, err := rb2.Rebase(ctx, &fleet.RebaseSpec{Images: images, Resume: rep})
-		require.NoError(t, err)
-		require.NoError(t, rep2.Err())
 		repaired := 0
-		for _, r := range rep2.Results {
-			if r.Repaired != "" {
-				repaired++
+		var rep2 *fleet.RebaseReport
+		for attempt := 1; attempt <= 2; attempt++ {
+			rep2, err = rb2.Rebase(ctx, &fleet.RebaseSpec{Images: images, Resume: rep})
+			require.NoError(t, err)
+			for _, r := range rep2.Results {
+				if r.Repaired != "" {
+					repaired++
+				}
 			}
+			if rep2.Err() == nil {
+				break
+			}
+			t.Logf("round %d, rerun %d: %d failed: %s", round, attempt, rep2.Count(fleet.RebaseFailed), firstError(rep2))
 		}
+		require.NoError(t, rep2.Err(), "the reruns: %s", firstError(rep2))
 		assert.Equal(t, len(unreadable), repaired, "the rerun repairs the broken tags from the report")
 		assert.Equal(t, n, rep2.Count(fleet.RebaseUpToDate)+rep2.Count(fleet.RebaseRebased))
 		assert.GreaterOrEqual(t, rep2.Count(fleet.RebaseUpToDate), onTop-len(unreadable), "the rerun skips what is done")
@@ -518,7 +528,7 @@ func TestRebaseIntegrationRegistryKilledAndFrozen(t *testing.T) {
 	require.NoError(t, err)
 	rep2, err := rb2.Rebase(ctx, &fleet.RebaseSpec{Images: images})
 	require.NoError(t, err)
-	require.NoError(t, rep2.Err())
+	require.NoError(t, rep2.Err(), "the rerun: %s", firstError(rep2))
 	assert.Equal(t, onTop, rep2.Count(fleet.RebaseUpToDate))
 	onTop, _ = assertFleetWhole(t, images, nil, top)
 	assert.Equal(t, n, onTop)
