@@ -38,10 +38,14 @@ import (
 // by goldenpath for kpack (Image spec.build.env and spec.build.services): the test's mirror with its private CA
 // (a Secret of type ca-certificates) on the kind network's gateway, forwarding npm and the Go proxy to the
 // machine's upstreams (build pods have no DNS). Each image runs and answers; after the ClusterStack's run image is
-// patched, kpack rebases each and it still answers. Objects are named bp-* in the namespace buildpacks-incluster.
+// patched, kpack rebases each and it still answers. Objects are named bp-* in the namespaces buildpacks-incluster (the apps) and buildpacks-incluster-build.
 //
 //	go test -tags builder,incluster -count=1 -v -timeout 90m -run TestLanguagesInCluster ./internal/buildertest/
 const inclusterNamespace = "buildpacks-incluster"
+
+// inclusterBuildNamespace is the platform's build namespace (the ClusterBuilder's service account): the platform
+// refuses an environment in it, so the apps' namespace is another.
+const inclusterBuildNamespace = "buildpacks-incluster-build"
 
 type kube struct {
 	kubectl, kubeconfig, gateway string // gateway: the registry as pods reach it (<gateway ip>:<port>)
@@ -140,12 +144,12 @@ egress:
     bundles: [{secret: bp-mirror-ca}]
 environments:
   dev:
-    namespace: %[2]s
+    namespace: %[9]s
     ingressDomain: dev.goldenpath.io
     gitops: {repoURL: "https://git.example/gitops"}
-`, prefix, inclusterNamespace,
+`, prefix, inclusterBuildNamespace,
 		pod("GOLDENPATH_BUILD_IMAGE", "goldenpath/build:bookworm"), pod("GOLDENPATH_RUN_IMAGE", "goldenpath/run:bookworm"),
-		lifecycle, pod("GOLDENPATH_BUILDER", "goldenpath/builder:bookworm"), m.URL, npm.URL)
+		lifecycle, pod("GOLDENPATH_BUILDER", "goldenpath/builder:bookworm"), m.URL, npm.URL, inclusterNamespace)
 	p, err := contract.LoadPlatform("bp-incluster.yaml", []byte(platform))
 	require.NoError(t, err, platform)
 
@@ -153,6 +157,7 @@ environments:
 	t.Cleanup(func() {
 		if os.Getenv("GOLDENPATH_KEEP") == "" {
 			k.get("delete", "namespace", inclusterNamespace, "--wait=false")
+			k.get("delete", "namespace", inclusterBuildNamespace, "--wait=false")
 			for _, kind := range []string{"clusterbuilder", "clusterstack", "clusterstore", "clusterlifecycle"} {
 				k.get("delete", kind, "bp-langs", "--wait=false")
 			}
@@ -162,11 +167,15 @@ environments:
 		"metadata":   map[string]any{"name": "bp-mirror-ca", "namespace": inclusterNamespace},
 		"stringData": map[string]string{"type": contract.BindingTypeCA, "mirror-ca.pem": string(caPEM), "npm-mirror-ca.pem": string(npmCA)}})
 	require.NoError(t, err)
-	waitFor(t, 5*time.Minute, "namespace "+inclusterNamespace+" of an earlier run to be gone", func() bool {
-		return k.get("get", "namespace", inclusterNamespace, "-o", "jsonpath={.status.phase}") != "Terminating"
-	})
-	k.run(t, []byte(`{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"`+inclusterNamespace+`"}}`), "apply", "-f", "-")
-	k.run(t, []byte(`{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"bp-build","namespace":"`+inclusterNamespace+`"}}`), "apply", "-f", "-")
+	// The build service account in both namespaces: the ClusterBuilder's in the build namespace, the Images' in the
+	// apps' namespace (what platform render puts there).
+	for _, ns := range []string{inclusterBuildNamespace, inclusterNamespace} {
+		waitFor(t, 5*time.Minute, "namespace "+ns+" of an earlier run to be gone", func() bool {
+			return k.get("get", "namespace", ns, "-o", "jsonpath={.status.phase}") != "Terminating"
+		})
+		k.run(t, []byte(`{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"`+ns+`"}}`), "apply", "-f", "-")
+		k.run(t, []byte(`{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"bp-build","namespace":"`+ns+`"}}`), "apply", "-f", "-")
+	}
 	k.run(t, secret, "apply", "-f", "-")
 	objs, err := render.Platform(p)
 	require.NoError(t, err)
