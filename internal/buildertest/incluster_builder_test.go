@@ -126,12 +126,7 @@ builders:
     lifecycle: %[5]s
     buildpacks: [%[6]s]
     order:
-      - {language: java, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/java}]}
-      - {language: go, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/go}]}
-      - {language: ruby, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/ruby}]}
-      - {language: python, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/python}]}
-      - {language: nodejs, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/nodejs}]}
-      - {language: procfile, buildpacks: [{id: goldenpath/procfile}]}
+%[10]s      - {language: procfile, buildpacks: [{id: goldenpath/procfile}]}
   bp-langs: *b
 egress:
   mirrors:
@@ -149,7 +144,7 @@ environments:
     gitops: {repoURL: "https://git.example/gitops"}
 `, prefix, inclusterBuildNamespace,
 		pod("GOLDENPATH_BUILD_IMAGE", "goldenpath/build:bookworm"), pod("GOLDENPATH_RUN_IMAGE", "goldenpath/run:bookworm"),
-		lifecycle, pod("GOLDENPATH_BUILDER", "goldenpath/builder:bookworm"), m.URL, npm.URL, inclusterNamespace)
+		lifecycle, pod("GOLDENPATH_BUILDER", "goldenpath/builder:bookworm"), m.URL, npm.URL, inclusterNamespace, languageOrder)
 	p, err := contract.LoadPlatform("bp-incluster.yaml", []byte(platform))
 	require.NoError(t, err, platform)
 

@@ -59,6 +59,15 @@ var languages = []language{
 		"Reusing layer 'goldenpath/python:venv'", "pkg:pypi/goldenpath-greeting@1.0.0", "pypi", "app.py"},
 }
 
+// languageOrder is the detection groups of the sample languages (each with the CA buildpack first), as a
+// platform's builder order lists them: the builder scenarios' platforms put it under "order:".
+const languageOrder = `      - {language: java, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/java}]}
+      - {language: go, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/go}]}
+      - {language: ruby, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/ruby}]}
+      - {language: python, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/python}]}
+      - {language: nodejs, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/nodejs}]}
+`
+
 // env is what the scenario runs against: the registry and builder hack/setup.sh made, the test's own mirror.
 type env struct {
 	registry string
@@ -128,12 +137,7 @@ builders:
       runImage: %[6]s
     buildpacks: [%[2]s]
     order:
-      - {language: java, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/java}]}
-      - {language: go, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/go}]}
-      - {language: ruby, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/ruby}]}
-      - {language: python, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/python}]}
-      - {language: nodejs, buildpacks: [{id: goldenpath/ca-certificates, optional: true}, {id: goldenpath/nodejs}]}
-      - {language: dotnet, buildpacks: [{id: goldenpath/dotnet}]}
+%[11]s      - {language: dotnet, buildpacks: [{id: goldenpath/dotnet}]}
       - {language: procfile, buildpacks: [{id: goldenpath/procfile}]}
 egress:
   mirrors:
@@ -153,7 +157,7 @@ egress:
 		getenv("GOLDENPATH_STACK_ID", "io.goldenpath.stacks.bookworm"),
 		getenv("GOLDENPATH_BUILD_IMAGE_REMOTE", reg+"/goldenpath/build:bookworm"), e.runImage(),
 		getenv("GOLDENPATH_TEST_GOPROXY", "https://proxy.golang.org"), getenv("GOLDENPATH_TEST_NPM_REGISTRY", "https://registry.npmjs.org/"),
-		e.mirror.URL, ca.String())
+		e.mirror.URL, ca.String(), languageOrder)
 	p, err := contract.LoadPlatform("buildertest-platform.yaml", []byte(platform))
 	require.NoError(t, err, platform)
 	e.platform = p
