@@ -33,8 +33,9 @@ type Mirror struct {
 	// CAFile is a PEM file with the CA that signed the server's certificate.
 	CAFile string
 
-	mu   sync.Mutex
-	hits map[string]int
+	mu    sync.Mutex
+	hits  map[string]int
+	paths map[string]int
 }
 
 // Hits is the number of successful requests served below a top-level folder (maven, gems, pypi).
@@ -42,6 +43,13 @@ func (m *Mirror) Hits(prefix string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.hits[prefix]
+}
+
+// Served is the number of successful requests for one path (e.g. "/maven/org/apache/maven/.../x.tar.gz").
+func (m *Mirror) Served(path string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.paths[path]
 }
 
 // Requests is the number of successful requests served, below every folder: for a mirror that forwards everything
@@ -69,7 +77,7 @@ func StartMirror(t testing.TB, dir, listen string, upstream map[string]string) *
 		t.Fatal(err)
 	}
 	caPEM, cert := newCA(t, host)
-	m := &Mirror{CAFile: filepath.Join(t.TempDir(), "mirror-ca.pem"), hits: map[string]int{}}
+	m := &Mirror{CAFile: filepath.Join(t.TempDir(), "mirror-ca.pem"), hits: map[string]int{}, paths: map[string]int{}}
 	if err := os.WriteFile(m.CAFile, caPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +118,7 @@ func StartMirror(t testing.TB, dir, listen string, upstream map[string]string) *
 			if rec.status == http.StatusOK {
 				m.mu.Lock()
 				m.hits[top]++
+				m.paths[r.URL.Path]++
 				m.mu.Unlock()
 			}
 		}),
