@@ -33,23 +33,34 @@ type Mirror struct {
 	// CAFile is a PEM file with the CA that signed the server's certificate.
 	CAFile string
 
-	mu    sync.Mutex
-	hits  map[string]int
-	paths map[string]int
+	mu     sync.Mutex
+	served map[string]int // successful requests per URL path
+}
+
+// topFolder is a URL path's top-level folder ("/maven/org/x" → "maven").
+func topFolder(path string) string {
+	top, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	return top
 }
 
 // Hits is the number of successful requests served below a top-level folder (maven, gems, pypi).
 func (m *Mirror) Hits(prefix string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.hits[prefix]
+	n := 0
+	for p, c := range m.served {
+		if topFolder(p) == prefix {
+			n += c
+		}
+	}
+	return n
 }
 
 // Served is the number of successful requests for one path (e.g. "/maven/org/apache/maven/.../x.tar.gz").
 func (m *Mirror) Served(path string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.paths[path]
+	return m.served[path]
 }
 
 // Requests is the number of successful requests served, below every folder: for a mirror that forwards everything
@@ -58,7 +69,7 @@ func (m *Mirror) Requests() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0
-	for _, c := range m.hits {
+	for _, c := range m.served {
 		n += c
 	}
 	return n
@@ -77,7 +88,7 @@ func StartMirror(t testing.TB, dir, listen string, upstream map[string]string) *
 		t.Fatal(err)
 	}
 	caPEM, cert := newCA(t, host)
-	m := &Mirror{CAFile: filepath.Join(t.TempDir(), "mirror-ca.pem"), hits: map[string]int{}, paths: map[string]int{}}
+	m := &Mirror{CAFile: filepath.Join(t.TempDir(), "mirror-ca.pem"), served: map[string]int{}}
 	if err := os.WriteFile(m.CAFile, caPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +118,7 @@ func StartMirror(t testing.TB, dir, listen string, upstream map[string]string) *
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-			top, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+			top := topFolder(r.URL.Path)
 			if h, ok := proxies[top]; ok && top != "" {
 				h.ServeHTTP(rec, r)
 			} else if h, ok := proxies[""]; ok {
@@ -117,8 +128,7 @@ func StartMirror(t testing.TB, dir, listen string, upstream map[string]string) *
 			}
 			if rec.status == http.StatusOK {
 				m.mu.Lock()
-				m.hits[top]++
-				m.paths[r.URL.Path]++
+				m.served[r.URL.Path]++
 				m.mu.Unlock()
 			}
 		}),
