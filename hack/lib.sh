@@ -273,6 +273,25 @@ forwarder_stop() {
   rm -f "$f"
 }
 
+# enterprise_ca: the private certificate authority of this machine's test "enterprise" (made once, kept in
+# $GOLDENPATH_CACHE/ca): what a platform team's corporate CA is to its infrastructure. The components an enterprise
+# configures to trust its CA trust it (the Dagger engine, kpack's images); the tests sign with it the certificates of
+# the TLS services they start where those components must reach them (a registry on a Docker network's gateway). Its
+# paths are exported as GOLDENPATH_TEST_CA and GOLDENPATH_TEST_CA_KEY (the key stays on this machine: test use only).
+ENTERPRISE_CA_DIR=${GOLDENPATH_CACHE}/ca
+enterprise_ca() {
+  [[ ! -s ${ENTERPRISE_CA_DIR}/ca.crt || ! -s ${ENTERPRISE_CA_DIR}/ca.key ]] || return 0
+  mkdir -p "$ENTERPRISE_CA_DIR"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/O=goldenpath tests/CN=goldenpath test enterprise CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "${ENTERPRISE_CA_DIR}/ca.key.tmp" -out "${ENTERPRISE_CA_DIR}/ca.crt.tmp" >/dev/null 2>&1 ||
+    die "openssl could not make the test enterprise CA in ${ENTERPRISE_CA_DIR}"
+  chmod 600 "${ENTERPRISE_CA_DIR}/ca.key.tmp"
+  mv "${ENTERPRISE_CA_DIR}/ca.key.tmp" "${ENTERPRISE_CA_DIR}/ca.key"
+  mv "${ENTERPRISE_CA_DIR}/ca.crt.tmp" "${ENTERPRISE_CA_DIR}/ca.crt"
+  log "made the test enterprise CA ${ENTERPRISE_CA_DIR}/ca.crt"
+}
+
 # registry_addr: the address of the running goldenpath registry (written by hack/registry/setup.sh).
 registry_addr() {
   [[ -f ${GOLDENPATH_CACHE}/registry/addr ]] || die "no registry address: run hack/setup.sh registry first"
