@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
+	"github.com/goldenpath-dev/goldenpath/goldenpath"
+	"github.com/goldenpath-dev/goldenpath/goldenpath/build"
 )
 
 // DockerBuild builds a Dockerfile with the engine's own BuildKit (Dagger's Directory.dockerBuild): no Docker
@@ -65,6 +67,9 @@ func (m *Goldenpath) Publish(
 ) (string, error) {
 	creds, err := readRegistryCredentials(ctx, dockerConfig, address, username, password)
 	if err != nil {
+		return "", err
+	}
+	if err := build.CheckPush(ctx, address, creds.options()...); err != nil {
 		return "", err
 	}
 	return creds.withRegistryAuth(ctr).Publish(ctx, address)
@@ -207,6 +212,9 @@ func (b cnbBuild) run(ctx context.Context, source *dagger.Directory) (string, er
 	if err != nil {
 		return "", fmt.Errorf("image %q: %w", b.image, err)
 	}
+	if err := b.checkAccess(ctx); err != nil {
+		return "", err
+	}
 	base := dag.Container().From(b.builder)
 	user := map[string]string{}
 	for _, k := range []string{"CNB_USER_ID", "CNB_GROUP_ID"} {
@@ -321,4 +329,20 @@ func dockerfileBuild(ctx context.Context, source *dagger.Directory, r *contract.
 		return "", fmt.Errorf("publish returned %q: no digest", published)
 	}
 	return d.Context().Name() + "@" + d.DigestStr(), nil
+}
+
+// checkAccess checks, before the build, that the run image can be read and the app image pushed with the
+// build's credentials, so that a missing login fails in a second with the module's hint rather than in the
+// lifecycle's analyzer (a 401 that says nothing of what to pass).
+func (b cnbBuild) checkAccess(ctx context.Context) error {
+	opts := b.creds.options()
+	if len(b.insecure) > 0 {
+		opts = append(opts, goldenpath.WithInsecureRegistries(b.insecure...))
+	}
+	if b.runImage != "" {
+		if err := build.CheckPull(ctx, b.runImage, opts...); err != nil {
+			return fmt.Errorf("run image: %w", err)
+		}
+	}
+	return build.CheckPush(ctx, b.image, opts...)
 }

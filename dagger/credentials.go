@@ -54,9 +54,17 @@ func readRegistryCredentials(ctx context.Context, dockerConfig *dagger.Secret, i
 	return creds, nil
 }
 
-// options are the credentials as the facade's options (the supply-chain, rebase and ship steps).
+// loginHint is what an authentication error tells a caller of the module to do: the Docker config on the caller's
+// machine does not reach the module, its secrets do.
+func loginHint(registry string) string {
+	return "give the module credentials for " + registry + ": --docker-config=file://PATH/config.json (a Docker config with an auths entry for " +
+		registry + ", as docker login writes it) or --username with --password=env://VAR (the image's registry)"
+}
+
+// options are the credentials as the facade's options (the supply-chain, rebase and ship steps), with the
+// module's login hint.
 func (c registryCredentials) options() []goldenpath.Option {
-	var opts []goldenpath.Option
+	opts := []goldenpath.Option{goldenpath.WithLoginHint(loginHint)}
 	for _, h := range c.hosts() {
 		opts = append(opts, goldenpath.WithRegistryCredential(h, c[h]))
 	}

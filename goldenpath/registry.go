@@ -95,6 +95,24 @@ func DockerConfigCredentials(config []byte) (map[string]RegistryCredential, erro
 	return creds, nil
 }
 
+// WithLoginHint sets what an authentication error tells the user to do to
+// give credentials for a registry (hint gets its host[:port]), for programs
+// whose credentials do not come from the Docker config, such as a Dagger
+// module's secrets. Default: run `docker login REGISTRY` (or configure a
+// credential helper).
+func WithLoginHint(hint func(registry string) string) Option {
+	return func(s *settings.Settings) error {
+		if hint == nil {
+			return errors.New("WithLoginHint: nil hint")
+		}
+		if err := s.Once("WithLoginHint"); err != nil {
+			return err
+		}
+		s.Registry.LoginHint = hint
+		return nil
+	}
+}
+
 // WithTransport sets the HTTP transport under authentication (a private
 // CA, a proxy, a test's fault injector). Default: a clone of
 // http.DefaultTransport sized for the concurrency.

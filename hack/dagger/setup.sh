@@ -16,7 +16,10 @@
 #   4. engine     hack/dagger/Dockerfile.engine, tagged goldenpath/dagger-engine:VERSION and
 #                 registry.dagger.io/engine:VERSION (the tag the CLI would auto-start)
 #   5. start      container goldenpath-dagger-engine (privileged, state in volume goldenpath-dagger-state);
-#                 clients reach it via _EXPERIMENTAL_DAGGER_RUNNER_HOST=docker-container://goldenpath-dagger-engine
+#                 clients reach it via _EXPERIMENTAL_DAGGER_RUNNER_HOST=docker-container://goldenpath-dagger-engine;
+#                 it trusts the test enterprise CA (hack/lib.sh enterprise_ca) as Dagger documents for a corporate
+#                 CA: the certificate mounted into the engine's /usr/local/share/ca-certificates, which the engine
+#                 adds to its own trust store at start and installs into every container it runs
 #   6. kind       when hack/kind/setup.sh's cluster runs: the engine container joins its Docker network and a
 #                 kubeconfig that reaches the API server from inside the engine is written (GOLDENPATH_DAGGER_KUBECONFIG,
 #                 for `dagger call end-to-end`); checked on every run (a recreated engine or cluster is linked again)
@@ -174,10 +177,13 @@ step_start() {
   ln -sf "$DOCKER" "${DAGGER_PATH_DIR}/docker"
   local want have running
   want=$(image_id "$DAGGER_ENGINE_IMAGE")
-  local config=() config_key=none
+  enterprise_ca
+  local config=(-v "${ENTERPRISE_CA_DIR}/ca.crt:/usr/local/share/ca-certificates/goldenpath-test-enterprise-ca.crt:ro")
+  local config_key
+  config_key=$(stamp_key "engine-config-v2" "${ENTERPRISE_CA_DIR}/ca.crt")
   if [[ -f ${DAGGER_DIR}/engine.json && -n $DAGGER_REGISTRY ]]; then
-    config=(-v "${DAGGER_DIR}/engine.json:/etc/dagger/engine.json:ro")
-    config_key=$(stamp_key "${DAGGER_DIR}/engine.json")
+    config+=(-v "${DAGGER_DIR}/engine.json:/etc/dagger/engine.json:ro")
+    config_key=$(stamp_key "engine-config-v2" "${ENTERPRISE_CA_DIR}/ca.crt" "${DAGGER_DIR}/engine.json")
   fi
   # A running engine is reused when its image and configuration are the current ones.
   [[ $("$DOCKER" inspect -f '{{index .Config.Labels "goldenpath.config"}}' "$DAGGER_ENGINE_NAME" 2>/dev/null) == "$config_key" ]] ||
@@ -247,6 +253,8 @@ export GOLDENPATH_DAGGER_PATH=${DAGGER_PATH_DIR}
 export GOLDENPATH_DAGGER_ENGINE=${DAGGER_ENGINE_NAME}
 export GOLDENPATH_DAGGER_REGISTRY=${DAGGER_REGISTRY}
 export GOLDENPATH_DAGGER_KUBECONFIG=${DAGGER_KUBECONFIG}
+export GOLDENPATH_TEST_CA=${ENTERPRISE_CA_DIR}/ca.crt
+export GOLDENPATH_TEST_CA_KEY=${ENTERPRISE_CA_DIR}/ca.key
 EOF
 }
 

@@ -5,6 +5,7 @@
 package testregistry
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -118,6 +119,13 @@ func New(t testing.TB, opts ...Option) *Registry {
 // makeCert makes a CA and a server certificate for localhost it signs.
 func makeCert(t testing.TB) (tls.Certificate, []byte, *x509.CertPool) {
 	t.Helper()
+	ca, caKey := newCA(t)
+	return issueCert(t, ca, caKey, "localhost", net.IPv4(127, 0, 0, 1))
+}
+
+// newCA makes a certificate authority for one test.
+func newCA(t testing.TB) (*x509.Certificate, crypto.Signer) {
+	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	must(t, err)
 	ca := &x509.Certificate{
@@ -129,20 +137,28 @@ func makeCert(t testing.TB) (tls.Certificate, []byte, *x509.CertPool) {
 	must(t, err)
 	caCert, err := x509.ParseCertificate(caDER)
 	must(t, err)
+	return caCert, caKey
+}
+
+// issueCert makes a server certificate for name and ip signed by ca; it returns it with ca's PEM and a pool of ca.
+func issueCert(t testing.TB, ca *x509.Certificate, caKey crypto.Signer, name string, ip net.IP) (tls.Certificate, []byte, *x509.CertPool) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	must(t, err)
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	must(t, err)
 	leaf := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "localhost"},
+		SerialNumber: serial, Subject: pkix.Name{CommonName: name},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames: []string{name}, IPAddresses: []net.IP{ip},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	der, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
 	must(t, err)
 	pool := x509.NewCertPool()
-	pool.AddCert(caCert)
+	pool.AddCert(ca)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
-		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), pool
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}), pool
 }
 
 func must(t testing.TB, err error) {

@@ -174,7 +174,11 @@ func (c *Client) transportFor(ctx context.Context, repo name.Repository, push bo
 // Explain turns a registry's 401 into an [AuthError] that says what to do;
 // other errors are returned as they are.
 func (c *Client) Explain(err error, registry string) error {
-	return explain(err, registry, c.o.keychain)
+	ae := explain(err, registry, c.o.keychain)
+	if a, ok := ae.(*AuthError); ok && c.o.loginHint != nil {
+		a.Hint = c.o.loginHint(registry)
+	}
+	return ae
 }
 
 func explain(err error, registry string, kc authn.Keychain) error {

@@ -22,11 +22,19 @@ type AuthError struct {
 	Anonymous bool
 	// Err is the registry's answer.
 	Err error
+	// Hint says how to give credentials (see [WithLoginHint]); empty: run
+	// docker login.
+	Hint string
 }
 
 func (e *AuthError) Error() string {
-	if e.Anonymous {
+	switch {
+	case e.Anonymous && e.Hint != "":
+		return fmt.Sprintf("authentication required for %s: %s", e.Registry, e.Hint)
+	case e.Anonymous:
 		return fmt.Sprintf("authentication required for %s: run `docker login %s` (or configure a credential helper)", e.Registry, e.Registry)
+	case e.Hint != "":
+		return fmt.Sprintf("authentication failed for %s with the credentials found for it (%v): %s", e.Registry, e.Err, e.Hint)
 	}
 	return fmt.Sprintf("authentication failed for %s with the credentials found for it (%v): run `docker login %s` again (or check the credential helper)", e.Registry, e.Err, e.Registry)
 }

@@ -155,3 +155,17 @@ func (c *Client) Head(ctx context.Context, ref name.Reference) (*v1.Descriptor, 
 	}
 	return d, c.Explain(err, ref.Context().RegistryStr())
 }
+
+// CheckPush checks that repo accepts pushes with the client's credentials:
+// an upload is started and cancelled (go-containerregistry's
+// remote.CheckPushPermission), so that a missing login fails in a second,
+// as an [AuthError], before a build that would push at its end.
+func (c *Client) CheckPush(ctx context.Context, repo name.Repository) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := remote.CheckPushPermission(repo.Tag("latest"), c.o.keychain, c.guard); err != nil {
+		return fmt.Errorf("checking push access to %s: %w", repo, c.Explain(err, repo.RegistryStr()))
+	}
+	return nil
+}

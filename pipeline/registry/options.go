@@ -22,6 +22,7 @@ type options struct {
 	retries     int
 	breaker     int
 	insecure    map[string]bool
+	loginHint   func(registry string) string
 }
 
 // Defaults.
@@ -153,6 +154,21 @@ func WithCircuitBreaker(n int) Option {
 
 // registryHost is host[:port] as image references name registries.
 var registryHost = regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?)(:[0-9]{1,5})?$`)
+
+// WithLoginHint sets what an [AuthError] tells the user to do to give
+// credentials for a registry, for programs whose credentials do not come
+// from the Docker config (a Dagger module's secrets, a CI's own variables).
+// hint gets the registry's host[:port]. Default: run `docker login
+// REGISTRY` (or configure a credential helper).
+func WithLoginHint(hint func(registry string) string) Option {
+	return func(o *options) error {
+		if hint == nil {
+			return errors.New("WithLoginHint: nil hint")
+		}
+		o.loginHint = hint
+		return nil
+	}
+}
 
 // WithInsecureRegistries lets the named registries (host or host:port,
 // exactly as in image references) speak plain HTTP. Loopback registries

@@ -33,6 +33,9 @@ func Options(s *settings.Settings) []registry.Option {
 	if r.CircuitBreaker != nil {
 		opts = append(opts, registry.WithCircuitBreaker(*r.CircuitBreaker))
 	}
+	if r.LoginHint != nil {
+		opts = append(opts, registry.WithLoginHint(r.LoginHint))
+	}
 	if s.Concurrency > 0 {
 		opts = append(opts, registry.WithConcurrency(s.Concurrency))
 	}

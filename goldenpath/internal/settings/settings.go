@@ -52,6 +52,9 @@ type Registry struct {
 	// Retries and CircuitBreaker; nil is the default.
 	Retries        *int
 	CircuitBreaker *int
+	// LoginHint says how to give credentials in an authentication error;
+	// nil is the default (docker login).
+	LoginHint func(registry string) string
 }
 
 // Credential is a user name and password, or a token, for one registry.
