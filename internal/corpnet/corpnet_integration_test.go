@@ -6,10 +6,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -306,15 +308,47 @@ spec:
 
 // The buildpack path (pack with the offline builder, build.network: host)
 // publishing to the enterprise registry: pack reads the run image and the
-// lifecycle pushes the app image with the same credentials.
+// lifecycle pushes the app image with the same credentials. On loopback
+// (localhost:PORT) pack lets the lifecycle skip TLS verification; on
+// another address of this machine (Docker's bridge) the lifecycle must
+// trust the private CA: the platform's egress CA bundle gives it (mounted
+// into the build container's /etc/ssl/certs), and without it the build
+// fails on the certificate.
 func TestBuildpackPathAgainstAnAuthenticatedRegistry(t *testing.T) {
 	testenv.RequireDocker(t)
 	if out, err := exec.Command(testenv.Docker, "image", "inspect", "goldenpath/builder:bookworm").CombinedOutput(); err != nil {
 		t.Skipf("the builder goldenpath/builder:bookworm is not in the Docker engine (bash hack/setup.sh makes it): %s", out)
 	}
+	t.Run("loopback", func(t *testing.T) {
+		reg := testregistry.StartDistribution(t, "corp-ci", "corp-registry-pw")
+		anon, authed, args := buildpackScenario(t, reg, "")
+		code, stdout, stderr := anon.run(t, args...)
+		assert.NotEqual(t, 0, code)
+		assert.Contains(t, stdout+stderr, "authentication required for "+reg.Host)
+		code, stdout, stderr = authed.run(t, args...)
+		require.Equal(t, 0, code, stderr)
+		assert.True(t, strings.HasPrefix(strings.TrimSpace(stdout), reg.Host+"/enterprise-net/apps/dev/sample-go@sha256:"), stdout)
+	})
+	t.Run("private CA on the Docker bridge", func(t *testing.T) {
+		reg := testregistry.StartDistribution(t, "corp-ci", "corp-registry-pw", testregistry.ListenOn(bridgeAddress(t)))
+		_, authed, args := buildpackScenario(t, reg, "")
+		code, stdout, stderr := authed.run(t, args...)
+		assert.NotEqual(t, 0, code, "the lifecycle does not know the private CA: the build must fail")
+		assert.Contains(t, stdout+stderr, "x509: certificate signed by unknown authority")
+		assert.Contains(t, stdout+stderr, "name the CA that signed it in the platform's egress.caCertificates.bundles")
+		_, authed, args = buildpackScenario(t, reg, reg.CAFile(t))
+		code, stdout, stderr = authed.run(t, args...)
+		require.Equal(t, 0, code, stderr)
+		assert.True(t, strings.HasPrefix(strings.TrimSpace(stdout), reg.Host+"/enterprise-net/apps/dev/sample-go@sha256:"), stdout)
+	})
+}
+
+// buildpackScenario puts the stack into reg and returns the CLI without and with reg's credentials and the build
+// command publishing to reg, with a platform whose egress names caBundle ("": none).
+func buildpackScenario(t *testing.T, reg *testregistry.Registry, caBundle string) (anon, authed cliEnv, args []string) {
+	t.Helper()
 	root := testenv.RepoRoot(t)
 	local := testenv.Registry(t)
-	reg := testregistry.StartDistribution(t, "corp-ci", "corp-registry-pw")
 	for _, img := range []string{"run", "build"} {
 		src, err := name.ParseReference(local + "/goldenpath/" + img + ":bookworm")
 		require.NoError(t, err)
@@ -322,18 +356,31 @@ func TestBuildpackPathAgainstAnAuthenticatedRegistry(t *testing.T) {
 		require.NoError(t, err)
 		writeImage(t, reg, reg.Host+"/enterprise-net/stack/"+img+":test", i)
 	}
-	bin := buildCLI(t)
-	anon := cliEnv{bin: bin, vars: baseEnv(t, reg.CAFile(t))}
-	authed := anon.with("DOCKER_CONFIG=" + reg.DockerConfig(t))
+	anon = cliEnv{bin: buildCLI(t), vars: baseEnv(t, reg.CAFile(t))}
+	authed = anon.with("DOCKER_CONFIG=" + reg.DockerConfig(t))
+	text := fmt.Sprintf(platformTemplate, reg.Host, "io.goldenpath.stacks.bookworm")
+	if caBundle != "" {
+		text += "egress:\n  caCertificates:\n    bundles: [{file: " + strconv.Quote(caBundle) + "}]\n"
+	}
 	platform := filepath.Join(t.TempDir(), "platform.yaml")
-	require.NoError(t, os.WriteFile(platform, []byte(fmt.Sprintf(platformTemplate, reg.Host, "io.goldenpath.stacks.bookworm")), 0o644))
-	args := []string{"build", "-f", filepath.Join(root, "examples", "apps", "go", "goldenpath.yaml"), "--source", root, "--platform", platform,
-		"--publish", reg.Host + "/enterprise-net/apps"}
+	require.NoError(t, os.WriteFile(platform, []byte(text), 0o644))
+	return anon, authed, []string{"build", "-f", filepath.Join(root, "examples", "apps", "go", "goldenpath.yaml"), "--source", root,
+		"--platform", platform, "--publish", reg.Host + "/enterprise-net/apps"}
+}
 
-	code, stdout, stderr := anon.run(t, args...)
-	assert.NotEqual(t, 0, code)
-	assert.Contains(t, stdout+stderr, "authentication required for "+reg.Host)
-	code, stdout, stderr = authed.run(t, args...)
-	require.Equal(t, 0, code, stderr)
-	assert.True(t, strings.HasPrefix(strings.TrimSpace(stdout), reg.Host+"/enterprise-net/apps/dev/sample-go@sha256:"), stdout)
+// bridgeAddress is the IPv4 address of Docker's default bridge on this machine (docker0): not loopback, and on a
+// network the setup made, where the build containers (host network) reach a registry the test starts.
+func bridgeAddress(t *testing.T) string {
+	t.Helper()
+	iface, err := net.InterfaceByName("docker0")
+	require.NoError(t, err, "Docker's default bridge docker0 (bash hack/setup.sh docker)")
+	addrs, err := iface.Addrs()
+	require.NoError(t, err)
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
+			return ipn.IP.String()
+		}
+	}
+	t.Fatalf("docker0 has no IPv4 address: %v", addrs)
+	return ""
 }

@@ -17,13 +17,22 @@ import (
 // (the CNB platform's /platform/bindings).
 const BindingsMount = "/platform/bindings"
 
+// LifecycleCertsDir is where each CA bundle is also mounted (as
+// goldenpath-ca-N.pem) in the build container: the lifecycle, a Go program,
+// adds every file of /etc/ssl/certs to the roots it trusts, so its own
+// registry traffic (reading the run image, pushing the app image) trusts
+// the platform's CA too; a registry behind the corporate CA needs no
+// builder image with the CA baked in.
+const LifecycleCertsDir = "/etc/ssl/certs"
+
 // egress is the platform's build network for one pack build: the
 // platform environment and the bindings to mount.
 type egress struct {
 	// Env is the request's build env with the platform's on top (the
 	// platform's mirrors and proxy win over an application's env).
 	Env map[string]string
-	// Volumes are pack volumes "<host dir>:/platform/bindings/<name>:ro".
+	// Volumes are pack volumes: "<host dir>:/platform/bindings/<name>:ro"
+	// and "<host dir>/ca.pem:/etc/ssl/certs/<name>.pem:ro" per CA bundle.
 	Volumes []string
 	dir     string
 }
@@ -82,7 +91,8 @@ func newEgress(p *contract.Platform, builder string, appEnv map[string]string) (
 				return nil, err
 			}
 		}
-		n.Volumes = append(n.Volumes, bdir+":"+BindingsMount+"/"+name+":ro")
+		n.Volumes = append(n.Volumes, bdir+":"+BindingsMount+"/"+name+":ro",
+			filepath.Join(bdir, "ca.pem")+":"+LifecycleCertsDir+"/"+name+".pem:ro")
 	}
 	return n, nil
 }

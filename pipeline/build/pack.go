@@ -144,6 +144,9 @@ func (b *PackBuilder) Build(ctx context.Context, spec *Spec) (*Result, error) {
 		if spec.Publish && (tail.contains("UNAUTHORIZED") || tail.contains("authentication required") || tail.contains("401 Unauthorized")) {
 			hint = fmt.Sprintf("authentication required for %s: run `docker login %s` (or configure a credential helper)", tag.RegistryStr(), tag.RegistryStr())
 		}
+		if tail.contains("x509: certificate signed by unknown authority") {
+			hint = "the build does not trust a registry's certificate: name the CA that signed it in the platform's egress.caCertificates.bundles (the build container's lifecycle trusts those)"
+		}
 		return fail("", err, hint)
 	}
 	res := &Result{Tag: tag.String(), Published: spec.Publish, BuildType: spec.Request.Spec.Build.Type, Builder: bld.Image}
