@@ -64,6 +64,11 @@ type Request struct {
 	// Builder builds the image; nil: pack or the Docker engine, as the
 	// contract's build type says, with their defaults.
 	Builder Builder `json:"-"`
+	// Bindings are the folders of the Secrets the platform names for
+	// builds (egress.mirrors[].credentialsSecret), by Secret name: each
+	// holds the Secret's keys as files (username, password) and is mounted
+	// as the binding the buildpacks read, as kpack mounts the Secret.
+	Bindings map[string]string `json:"-"`
 }
 
 // Result is what Ship did.
@@ -132,7 +137,8 @@ func Ship(ctx context.Context, req Request, opts ...goldenpath.Option) (*Result,
 		return nil, err
 	}
 	reg := regopt.Options(s)
-	spec := &Spec{Request: r, Platform: platform, SourceDir: req.Source, Registry: req.Publish, Publish: req.Publish != "", Output: s.Output}
+	spec := &Spec{Request: r, Platform: platform, SourceDir: req.Source, Registry: req.Publish, Publish: req.Publish != "", Output: s.Output,
+		Bindings: req.Bindings}
 	started := time.Now()
 	img, err := buildImage(ctx, spec, req.Builder, reg)
 	if err != nil {

@@ -33,8 +33,43 @@ type Mirror struct {
 	// CAFile is a PEM file with the CA that signed the server's certificate.
 	CAFile string
 
-	mu     sync.Mutex
-	served map[string]int // successful requests per URL path
+	mu      sync.Mutex
+	served  map[string]int       // successful requests per URL path
+	auth    map[string][2]string // top-level folder -> the user name and password it requires
+	refused int                  // requests answered 401
+}
+
+// RequireBasicAuth makes the mirror answer 401 (a Basic challenge) to requests below folder that do not carry
+// user and password: an enterprise repository that wants credentials.
+func (m *Mirror) RequireBasicAuth(folder, user, password string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.auth == nil {
+		m.auth = map[string][2]string{}
+	}
+	m.auth[folder] = [2]string{user, password}
+}
+
+// Refused is the number of requests answered 401 for want of the credentials RequireBasicAuth asks for.
+func (m *Mirror) Refused() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.refused
+}
+
+// authorized says whether r may be served (true without RequireBasicAuth for its folder); a refusal is counted.
+func (m *Mirror) authorized(r *http.Request) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	want, ok := m.auth[topFolder(r.URL.Path)]
+	if !ok {
+		return true
+	}
+	if u, p, ok := r.BasicAuth(); ok && u == want[0] && p == want[1] {
+		return true
+	}
+	m.refused++
+	return false
 }
 
 // topFolder is a URL path's top-level folder ("/maven/org/x" → "maven").
@@ -117,6 +152,11 @@ func StartMirror(t testing.TB, dir, listen string, upstream map[string]string) *
 	}
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !m.authorized(r) {
+				w.Header().Set("WWW-Authenticate", `Basic realm="goldenpath test mirror"`)
+				http.Error(w, "authentication required", http.StatusUnauthorized)
+				return
+			}
 			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 			top := topFolder(r.URL.Path)
 			if h, ok := proxies[top]; ok && top != "" {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,7 @@ func newBuildCommand(streams Streams) *cobra.Command {
 		req                build.Request
 		file               string
 		signKey, verifyKey string
+		bindings           []string
 	)
 	c := &cobra.Command{
 		Use:   "build -f CONTRACT --source DIR|GIT_URL [--publish REGISTRY] [--out GITOPS_DIR]",
@@ -74,6 +76,9 @@ module's ship runs the same steps.`,
 				return err
 			}
 		}
+		if req.Bindings, err = parseBindings(bindings); err != nil {
+			return err
+		}
 		req.Paths = []string{file}
 		opts = append(opts, goldenpath.WithKeyPassword(keyPassword()), goldenpath.WithOutput(streams.Err))
 		res, err := build.Ship(c.Context(), req, opts...)
@@ -90,6 +95,7 @@ module's ship runs the same steps.`,
 	c.Flags().StringVar(&req.Publish, "publish", "", "registry prefix to push to, `REGISTRY[/PATH]`; the image goes to REGISTRY[/PATH]/<env>/<app>")
 	c.Flags().StringVar(&req.GitOpsDir, "out", "", "GitOps tree `DIR` to re-render with the Deployment pinned to the published digest")
 	c.Flags().StringVar(&signKey, "sign-key", "", "cosign private key `FILE`: sign the published digest and attach a signed SLSA provenance attestation (password in $COSIGN_PASSWORD)")
+	c.Flags().StringArrayVar(&bindings, "binding", nil, "`SECRET=DIR`: the folder holding the keys (files username and password) of a Secret the platform names for builds (egress.mirrors[].credentialsSecret), mounted as kpack mounts the Secret (repeatable)")
 	c.Flags().StringVar(&verifyKey, "verify-key", "", "cosign public key `FILE`: require a valid signature by it before pinning the GitOps tree")
 	return c
 }
@@ -97,3 +103,23 @@ module's ship runs the same steps.`,
 // keyPassword is the private key's password, from $COSIGN_PASSWORD as
 // cosign reads it.
 func keyPassword() []byte { return []byte(os.Getenv(supplychain.CosignPasswordEnv)) }
+
+// parseBindings reads --binding SECRET=DIR flags; a Secret given twice, or a value that is not NAME=DIR, is a
+// usage error.
+func parseBindings(flags []string) (map[string]string, error) {
+	if len(flags) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, f := range flags {
+		name, dir, ok := strings.Cut(f, "=")
+		if !ok || name == "" || dir == "" {
+			return nil, usageErrorf("--binding %q: want SECRET=DIR", f)
+		}
+		if _, dup := out[name]; dup {
+			return nil, usageErrorf("--binding %s given twice: give it once", name)
+		}
+		out[name] = dir
+	}
+	return out, nil
+}

@@ -65,6 +65,8 @@ func TestUsageErrors(t *testing.T) {
 		{"build: no contract", "", []string{"build", "--source", "."}, "-f CONTRACT and --source DIR|GIT_URL are required"},
 		{"build: a missing contract", "", []string{"build", "-f", "nope.yaml", "--source", "."}, "nope.yaml: no such file or directory"},
 		{"build: --out without --publish", "", []string{"build", "-f", contract, "--source", ".", "--out", dir}, "--out needs --publish REGISTRY"},
+		{"build: a binding that is no SECRET=DIR", "", []string{"build", "-f", contract, "--source", ".", "--binding", "corp-npm"}, `--binding "corp-npm": want SECRET=DIR`},
+		{"build: a binding given twice", "", []string{"build", "-f", contract, "--source", ".", "--binding", "a=x", "--binding", "a=y"}, "--binding a given twice: give it once"},
 		{"keygen over a pair", "", []string{"keygen", "--out", keys}, "cosign.key exists: remove it, choose another folder with --out, or replace the pair with --force"},
 		{"promote: no tree", "", []string{"promote", contract}, "--out is required"},
 		{"update-stacks: no cluster without a dry run", "", []string{"platform", "update-stacks", "--kubeconfig", "-"}, "--kubeconfig - (no cluster) needs --dry-run"},

@@ -31,6 +31,14 @@ type Spec struct {
 	Publish bool
 	// Output receives progress and the build's log lines. Nil discards them.
 	Output io.Writer
+	// Bindings are the Secrets the platform names for the builder's
+	// builds (the mirrors' credentialsSecret), for a local build: Secret
+	// name -> a folder holding its keys as files (username, password), as
+	// kpack mounts the Secret. The buildpack path mounts each at
+	// /platform/bindings/NAME; a Secret the platform names without its
+	// folder, or a folder for a Secret it does not name, is refused before
+	// the build.
+	Bindings map[string]string
 }
 
 // Result is what a build produced.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 )
@@ -49,11 +50,16 @@ func (n *egress) Close() {
 // the goldenpath/ca-certificates buildpack) in a temporary directory, and
 // the mirrors and proxy become platform environment variables. Files that
 // hold no PEM certificate are refused, naming the platform field.
-func newEgress(p *contract.Platform, builder string, appEnv map[string]string) (*egress, error) {
+func newEgress(p *contract.Platform, builder string, appEnv map[string]string, secretBindings map[string]string) (*egress, error) {
 	be := p.BuildEnvironment(builder)
 	n := &egress{Env: map[string]string{}}
 	maps.Copy(n.Env, appEnv)
 	maps.Copy(n.Env, be.Env)
+	volumes, err := secretVolumes(be, builder, secretBindings)
+	if err != nil {
+		return nil, err
+	}
+	n.Volumes = volumes
 	if len(be.CAFiles) == 0 {
 		return n, nil
 	}
@@ -95,6 +101,44 @@ func newEgress(p *contract.Platform, builder string, appEnv map[string]string) (
 			filepath.Join(bdir, "ca.pem")+":"+LifecycleCertsDir+"/"+name+".pem:ro")
 	}
 	return n, nil
+}
+
+// secretVolumes are the pack volumes of the Secrets the builder's build
+// network names for its builds (the mirrors' credentialsSecret: the
+// buildpacks read username and password from the binding of that name),
+// from the folders given for them. Each Secret named needs its folder
+// with both keys; a folder for a Secret not named is refused too (nothing
+// else may be mounted where the platform's bindings go).
+func secretVolumes(be contract.BuildEnvironment, builder string, folders map[string]string) ([]string, error) {
+	named := map[string]string{} // Secret -> the variable that names it
+	for k, v := range be.Env {
+		if strings.HasPrefix(k, "GOLDENPATH_MIRROR_") && strings.HasSuffix(k, contract.EnvCredentialsSuffix) {
+			named[v] = k
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(folders)) {
+		if _, ok := named[name]; !ok {
+			return nil, fmt.Errorf("binding %s: the platform names no Secret %s for the builds of builder %q (egress.mirrors[].credentialsSecret): drop it", name, name, builder)
+		}
+	}
+	var volumes []string
+	for _, name := range slices.Sorted(maps.Keys(named)) {
+		dir, ok := folders[name]
+		if !ok {
+			return nil, fmt.Errorf("platform egress.mirrors: %s names the Secret %s, whose username and password a local build reads from a folder: give it (goldenpath build --binding %s=DIR, DIR holding the files username and password)", named[name], name, name)
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, fmt.Errorf("binding %s: %w", name, err)
+		}
+		for _, key := range []string{"username", "password"} {
+			if info, err := os.Stat(filepath.Join(abs, key)); err != nil || !info.Mode().IsRegular() {
+				return nil, fmt.Errorf("binding %s: %s has no file %s (the Secret's keys username and password, one file each)", name, abs, key)
+			}
+		}
+		volumes = append(volumes, abs+":"+BindingsMount+"/"+name+":ro")
+	}
+	return volumes, nil
 }
 
 // CABindings lays out CA bundles (PEM data) as CNB bindings of type

@@ -53,7 +53,7 @@ func TestEgressStagesCABindings(t *testing.T) {
 	// A careless bundle with the CA's private key in it: only the certificate may reach the build.
 	require.NoError(t, os.WriteFile(caFile, append(append([]byte("junk\n"), cert...), key...), 0o600))
 	n, err := newEgress(networkPlatform(t, caFile), "default",
-		map[string]string{"BP_GO_TARGET": "./cmd/app", "GOLDENPATH_MIRROR_NPM": "https://evil.example/"})
+		map[string]string{"BP_GO_TARGET": "./cmd/app", "GOLDENPATH_MIRROR_NPM": "https://evil.example/"}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, "https://npm.corp.example/", n.Env["GOLDENPATH_MIRROR_NPM"], "the platform's mirror wins over an app's env")
 	assert.Equal(t, "./cmd/app", n.Env["BP_GO_TARGET"])
@@ -82,9 +82,9 @@ func TestEgressRefusesBadCAFiles(t *testing.T) {
 	dir := t.TempDir()
 	notPEM := filepath.Join(dir, "not.pem")
 	require.NoError(t, os.WriteFile(notPEM, []byte("hello"), 0o644))
-	_, err := newEgress(networkPlatform(t, notPEM), "default", nil)
+	_, err := newEgress(networkPlatform(t, notPEM), "default", nil, nil)
 	assert.ErrorContains(t, err, "platform egress.caCertificates: CA bundle 1: holds no PEM certificate")
-	_, err = newEgress(networkPlatform(t, filepath.Join(dir, "missing.pem")), "default", nil)
+	_, err = newEgress(networkPlatform(t, filepath.Join(dir, "missing.pem")), "default", nil, nil)
 	assert.ErrorContains(t, err, "reading CA bundle")
 }
 
@@ -109,4 +109,31 @@ func TestPlatformFilesForTheCreator(t *testing.T) {
 	}, files)
 	_, err = PlatformFiles(nil, [][]byte{key})
 	assert.ErrorContains(t, err, "CA bundle 1: holds no PEM certificate")
+}
+
+// A mirror's credentialsSecret reaches a local build as the folder given for it, mounted where kpack would mount
+// the Secret; a missing folder or key, or a folder for a Secret the platform does not name, is refused first.
+func TestEgressSecretBindings(t *testing.T) {
+	p, err := contract.LoadPlatform("platform.yaml", append(contract.DefaultPlatformYAML(), `egress:
+  mirrors:
+    npmRegistry: {url: "https://npm.corp.example/", credentialsSecret: corp-npm}
+`...))
+	require.NoError(t, err)
+	_, err = newEgress(p, "default", nil, nil)
+	assert.EqualError(t, err, "platform egress.mirrors: GOLDENPATH_MIRROR_NPM_CREDENTIALS names the Secret corp-npm, whose username and password a local build reads from a folder: give it (goldenpath build --binding corp-npm=DIR, DIR holding the files username and password)")
+
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "username"), []byte("ci"), 0o600))
+	_, err = newEgress(p, "default", nil, map[string]string{"corp-npm": dir})
+	assert.ErrorContains(t, err, "binding corp-npm: "+dir+" has no file password")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "password"), []byte("s3cret"), 0o600))
+
+	_, err = newEgress(p, "default", nil, map[string]string{"corp-npm": dir, "other": dir})
+	assert.ErrorContains(t, err, `binding other: the platform names no Secret other for the builds of builder "default"`)
+
+	n, err := newEgress(p, "default", nil, map[string]string{"corp-npm": dir})
+	require.NoError(t, err)
+	defer n.Close()
+	assert.Equal(t, []string{dir + ":/platform/bindings/corp-npm:ro"}, n.Volumes)
+	assert.Equal(t, "corp-npm", n.Env["GOLDENPATH_MIRROR_NPM_CREDENTIALS"], "the buildpacks find the binding by this name")
 }

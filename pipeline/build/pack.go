@@ -112,7 +112,7 @@ func (b *PackBuilder) Build(ctx context.Context, spec *Spec) (*Result, error) {
 	if b.reg.PlainHTTP(tag.RegistryStr()) {
 		insecure = append(insecure, tag.RegistryStr())
 	}
-	settings, err := newEgress(spec.Platform, spec.Request.Spec.Build.Builder, spec.Request.Spec.Build.Env)
+	settings, err := newEgress(spec.Platform, spec.Request.Spec.Build.Builder, spec.Request.Spec.Build.Env, spec.Bindings)
 	if err != nil {
 		return fail(PhaseSetup, err, "")
 	}
