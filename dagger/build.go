@@ -156,13 +156,20 @@ func (m *Goldenpath) BuildpackBuild(
 	// Docker config.json (what docker login writes) as a secret, e.g. file://$HOME/.docker/config.json: credentials per registry host (the run image's, the app image's); username and password win for image's registry.
 	// +optional
 	dockerConfig *dagger.Secret,
+	// The Secrets the platform names for builds (egress.mirrors[].credentialsSecret) as one JSON secret, e.g. {"corp-maven": {"username": "ci", "password": "..."}}: mounted at /platform/bindings/NAME/KEY, where the buildpacks read a mirror's credentials.
+	// +optional
+	secretBindings *dagger.Secret,
 ) (string, error) {
 	creds, err := readRegistryCredentials(ctx, dockerConfig, image, username, password)
 	if err != nil {
 		return "", err
 	}
+	bindings, err := readSecretBindings(ctx, secretBindings)
+	if err != nil {
+		return "", err
+	}
 	b := cnbBuild{image: image, builder: builder, runImage: runImage, insecure: insecureRegistry, creds: creds, uid: uid, gid: gid, platform: platform, builderName: builderName, caBundle: caBundle,
-		cacheVolume: cacheVolume}
+		cacheVolume: cacheVolume, bindings: bindings}
 	if contracts != nil {
 		r, err := m.request(ctx, contracts, platform, application)
 		if err != nil {
@@ -201,6 +208,7 @@ type cnbBuild struct {
 	caBundle                 []*dagger.File
 	env                      []string // NAME=VALUE, later ones win
 	cacheVolume              string
+	bindings                 secretBindings
 }
 
 // envName is what a build env variable may be called (contract.EnvNamePattern): the name is also a file name
@@ -211,6 +219,9 @@ func (b cnbBuild) run(ctx context.Context, source *dagger.Directory) (string, er
 	ref, err := name.ParseReference(b.image)
 	if err != nil {
 		return "", fmt.Errorf("image %q: %w", b.image, err)
+	}
+	if err := b.bindings.check(ctx, b.platform, b.builderName); err != nil {
+		return "", err
 	}
 	if err := b.checkAccess(ctx); err != nil {
 		return "", err
@@ -244,6 +255,7 @@ func (b cnbBuild) run(ctx context.Context, source *dagger.Directory) (string, er
 	if err != nil {
 		return "", err
 	}
+	ctr = b.bindings.mount(ctr, owner)
 	volume := b.cacheVolume
 	if volume == "" {
 		volume = "goldenpath-cnb-cache-" + ref.Context().Name()

@@ -53,8 +53,15 @@ func (m *Goldenpath) Ship(
 	// CA bundles (PEM) the buildpack build trusts (repeatable): each file the platform's egress.caCertificates.bundles[].file names (the module cannot read your machine's paths; a platform that names files with no --ca-bundle is refused).
 	// +optional
 	caBundle []*dagger.File,
+	// The Secrets the platform names for builds (egress.mirrors[].credentialsSecret) as one JSON secret, e.g. {"corp-maven": {"username": "ci", "password": "..."}} (see buildpack-build).
+	// +optional
+	secretBindings *dagger.Secret,
 ) (*dagger.Directory, error) {
 	p, err := loadPlatform(ctx, platform)
+	if err != nil {
+		return nil, err
+	}
+	bindings, err := readSecretBindings(ctx, secretBindings)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +99,7 @@ func (m *Goldenpath) Ship(
 	defer os.RemoveAll(tmp)
 	gitops := filepath.Join(tmp, "gitops")
 	b := &daggerBuilder{source: source, image: image, builder: builder, runImage: runImage, insecureRegistry: insecureRegistry, platform: platform,
-		creds: creds, caBundle: caBundle}
+		creds: creds, caBundle: caBundle, bindings: bindings}
 	if _, err := inDir(dir, func() (*build.Result, error) {
 		return build.Ship(ctx, build.Request{
 			Paths: []string{"."}, Publish: p.Registry, GitOpsDir: gitops,
@@ -136,6 +143,7 @@ type daggerBuilder struct {
 	platform                 *dagger.File
 	creds                    registryCredentials
 	caBundle                 []*dagger.File
+	bindings                 secretBindings
 }
 
 func (b *daggerBuilder) Build(ctx context.Context, spec *build.Spec) (*build.Image, error) {
@@ -152,7 +160,7 @@ func (b *daggerBuilder) Build(ctx context.Context, spec *build.Spec) (*build.Ima
 			return nil, fmt.Errorf("application %s is built with buildpacks: give the builder image", r.Application)
 		}
 		c := cnbBuild{image: b.image, builder: b.builder, runImage: b.runImage, insecure: b.insecureRegistry, creds: b.creds, caBundle: b.caBundle, uid: -1, gid: -1,
-			platform: b.platform, builderName: "default"}.forRequest(r)
+			platform: b.platform, builderName: "default", bindings: b.bindings}.forRequest(r)
 		if img.Reference, err = c.run(ctx, appDir(b.source, r)); err != nil {
 			return nil, fmt.Errorf("buildpack build: %w", err)
 		}

@@ -32,6 +32,13 @@ func PlatformFiles(p *contract.Platform, builder string, appEnv map[string]strin
 	return pbuild.PlatformFiles(env, caBundles)
 }
 
+// CheckSecretBindings checks the names of the Secrets given to a build outside the cluster against those the
+// platform names for builder's builds (egress.mirrors[].credentialsSecret): each named must be given, none other
+// (see Request.Bindings; the Dagger module's --secret-bindings).
+func CheckSecretBindings(p *contract.Platform, builder string, given []string) error {
+	return pbuild.CheckSecretBindings(p, builder, given)
+}
+
 // CABundlesError is a platform whose egress.caCertificates.bundles[].file entries name CA bundles on the
 // caller's machine, given to a build that cannot read them (the Dagger module runs in the engine) without
 // their contents.

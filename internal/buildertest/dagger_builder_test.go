@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -143,14 +144,17 @@ egress:
 		require.NoError(t, err, "%s", out)
 		return src, app
 	}
-	build := func(src, app, repo string, ca bool) (string, string, float64, error) {
-		args := []string{"buildpack-build", "--source=" + src, "--contracts=" + app, "--platform=" + platform,
+	build := func(src, app, repo string, ca bool, extra ...string) (string, string, float64, error) {
+		args := []string{"buildpack-build", "--source=" + src, "--contracts=" + app,
 			"--image=" + R + "/" + run + "/" + repo + ":latest", "--builder=" + builder, "--run-image=" + runImage,
 			"--insecure-registry=" + R, "--cache-volume=" + run + "-" + repo}
 		if ca {
 			args = append(args, "--ca-bundle="+m.CAFile, "--ca-bundle="+npm.CAFile)
 		}
-		ref, logs, secs, err := d.call(45*time.Minute, args...)
+		if !slices.ContainsFunc(extra, func(a string) bool { return strings.HasPrefix(a, "--platform=") }) {
+			args = append(args, "--platform="+platform)
+		}
+		ref, logs, secs, err := d.call(45*time.Minute, append(args, extra...)...)
 		return strings.TrimSpace(ref), logs, secs, err
 	}
 
@@ -202,6 +206,41 @@ egress:
 			line := regexp.MustCompile(`(?i).*(certificate|UNABLE_TO_GET_ISSUER|SELF_SIGNED).*`).FindString(logs)
 			assert.NotEmpty(t, line, "npm fails on the mirror's certificate:\n%s", tailLines(logs, 40))
 			t.Logf("without --ca-bundle: %s", strings.TrimSpace(regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(line, "")))
+		})
+	}
+	if (language{app: "java-maven"}).selected() {
+		// A Maven repository that wants credentials, which the platform names as a Secret: the module gets the Secret's
+		// keys as --secret-bindings (a JSON secret) and mounts them where kpack mounts the Secret; without them the
+		// build is refused before it starts.
+		t.Run("java-maven through a mirror that wants credentials", func(t *testing.T) {
+			const user, password = "corp-ci", "corp-mirror-pw-dagger"
+			m.RequireBasicAuth("maven", user, password)
+			defer m.RequireBasicAuth("maven", "", "")
+			data, err := os.ReadFile(platform)
+			require.NoError(t, err)
+			maven := `mavenRepository: {url: "` + m.URL + `/maven/"`
+			require.Contains(t, string(data), maven)
+			credPlatform := filepath.Join(t.TempDir(), "platform.yaml")
+			require.NoError(t, os.WriteFile(credPlatform, []byte(strings.Replace(string(data), maven, maven+", credentialsSecret: corp-maven", 1)), 0o644))
+			src, app := checkout(t, language{app: "java-maven"})
+
+			_, logs, _, err := build(src, app, "java-maven-creds", true, "--platform="+credPlatform)
+			require.Error(t, err)
+			assert.Contains(t, logs, "names the Secret corp-maven", "refused before the build")
+			before := m.Hits("maven")
+			d.env = append(d.env, `GOLDENPATH_TEST_BINDINGS={"corp-maven": {"username": "`+user+`", "password": "`+password+`"}}`)
+			ref, logs, secs, err := build(src, app, "java-maven-creds", true, "--platform="+credPlatform, "--secret-bindings=env://GOLDENPATH_TEST_BINDINGS")
+			require.NoError(t, err, "%s", tailLines(logs, 60))
+			assert.Greater(t, m.Hits("maven"), before, "Maven downloaded through the mirror with the credentials")
+			assert.NotContains(t, logs, password, "the logs never show the password")
+			local := d.hostRef(strings.TrimSpace(ref))
+			t.Cleanup(func() { _ = exec.Command(testenv.Docker, "rmi", "-f", local).Run() })
+			out, err := exec.Command(testenv.Docker, "pull", "-q", local).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			saved, err := exec.Command(testenv.Docker, "save", local).Output()
+			require.NoError(t, err)
+			assert.False(t, bytes.Contains(saved, []byte(password)), "the password is in no layer of the image")
+			t.Logf("java-maven with mirror credentials: %.1fs, %d refused requests", secs, m.Refused())
 		})
 	}
 	fmt.Println("dagger buildpack-build figures (seconds, 1 run each): language, cold build, warm build after a source-only change")

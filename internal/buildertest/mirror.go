@@ -40,10 +40,14 @@ type Mirror struct {
 }
 
 // RequireBasicAuth makes the mirror answer 401 (a Basic challenge) to requests below folder that do not carry
-// user and password: an enterprise repository that wants credentials.
+// user and password: an enterprise repository that wants credentials. An empty user lifts the requirement.
 func (m *Mirror) RequireBasicAuth(folder, user, password string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if user == "" {
+		delete(m.auth, folder)
+		return
+	}
 	if m.auth == nil {
 		m.auth = map[string][2]string{}
 	}

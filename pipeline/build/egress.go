@@ -104,34 +104,19 @@ func newEgress(p *contract.Platform, builder string, appEnv map[string]string, s
 }
 
 // secretVolumes are the pack volumes of the Secrets the builder's build
-// network names for its builds (the mirrors' credentialsSecret: the
-// buildpacks read username and password from the binding of that name),
-// from the folders given for them. Each Secret named needs its folder
-// with both keys; a folder for a Secret not named is refused too (nothing
-// else may be mounted where the platform's bindings go).
+// network names for its builds (see CheckSecretBindings), from the folders
+// given for them, each holding the Secret's keys username and password.
 func secretVolumes(be contract.BuildEnvironment, builder string, folders map[string]string) ([]string, error) {
-	named := map[string]string{} // Secret -> the variable that names it
-	for k, v := range be.Env {
-		if strings.HasPrefix(k, "GOLDENPATH_MIRROR_") && strings.HasSuffix(k, contract.EnvCredentialsSuffix) {
-			named[v] = k
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(folders)) {
-		if _, ok := named[name]; !ok {
-			return nil, fmt.Errorf("binding %s: the platform names no Secret %s for the builds of builder %q (egress.mirrors[].credentialsSecret): drop it", name, name, builder)
-		}
+	if err := checkSecretBindings(be, builder, slices.Collect(maps.Keys(folders))); err != nil {
+		return nil, err
 	}
 	var volumes []string
-	for _, name := range slices.Sorted(maps.Keys(named)) {
-		dir, ok := folders[name]
-		if !ok {
-			return nil, fmt.Errorf("platform egress.mirrors: %s names the Secret %s, whose username and password a local build reads from a folder: give it (goldenpath build --binding %s=DIR, DIR holding the files username and password)", named[name], name, name)
-		}
-		abs, err := filepath.Abs(dir)
+	for _, name := range slices.Sorted(maps.Keys(folders)) {
+		abs, err := filepath.Abs(folders[name])
 		if err != nil {
 			return nil, fmt.Errorf("binding %s: %w", name, err)
 		}
-		for _, key := range []string{"username", "password"} {
+		for _, key := range secretBindingKeys {
 			if info, err := os.Stat(filepath.Join(abs, key)); err != nil || !info.Mode().IsRegular() {
 				return nil, fmt.Errorf("binding %s: %s has no file %s (the Secret's keys username and password, one file each)", name, abs, key)
 			}
@@ -139,6 +124,37 @@ func secretVolumes(be contract.BuildEnvironment, builder string, folders map[str
 		volumes = append(volumes, abs+":"+BindingsMount+"/"+name+":ro")
 	}
 	return volumes, nil
+}
+
+// secretBindingKeys are the keys of a mirror's credentials Secret (files of its binding).
+var secretBindingKeys = []string{"username", "password"}
+
+// CheckSecretBindings checks the Secrets given to a build that runs outside the cluster (by name) against those
+// the platform names for builder's builds: the mirrors' credentialsSecret, which the buildpacks read as bindings
+// of that name. Each one named must be given; one not named is refused (nothing else may be mounted where the
+// platform's bindings go).
+func CheckSecretBindings(p *contract.Platform, builder string, given []string) error {
+	return checkSecretBindings(p.BuildEnvironment(builder), builder, given)
+}
+
+func checkSecretBindings(be contract.BuildEnvironment, builder string, given []string) error {
+	named := map[string]string{} // Secret -> the variable that names it
+	for k, v := range be.Env {
+		if strings.HasPrefix(k, "GOLDENPATH_MIRROR_") && strings.HasSuffix(k, contract.EnvCredentialsSuffix) {
+			named[v] = k
+		}
+	}
+	for _, name := range slices.Sorted(slices.Values(given)) {
+		if _, ok := named[name]; !ok {
+			return fmt.Errorf("binding %s: the platform names no Secret %s for the builds of builder %q (egress.mirrors[].credentialsSecret): drop it", name, name, builder)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(named)) {
+		if !slices.Contains(given, name) {
+			return fmt.Errorf("platform egress.mirrors: %s names the Secret %s, whose username and password a build outside the cluster must be given: goldenpath build --binding %s=DIR (DIR holding the files username and password); the Dagger module: --secret-bindings (a JSON secret {%q: {\"username\": ..., \"password\": ...}})", named[name], name, name, name)
+		}
+	}
+	return nil
 }
 
 // CABindings lays out CA bundles (PEM data) as CNB bindings of type

@@ -120,7 +120,7 @@ func TestEgressSecretBindings(t *testing.T) {
 `...))
 	require.NoError(t, err)
 	_, err = newEgress(p, "default", nil, nil)
-	assert.EqualError(t, err, "platform egress.mirrors: GOLDENPATH_MIRROR_NPM_CREDENTIALS names the Secret corp-npm, whose username and password a local build reads from a folder: give it (goldenpath build --binding corp-npm=DIR, DIR holding the files username and password)")
+	assert.ErrorContains(t, err, "platform egress.mirrors: GOLDENPATH_MIRROR_NPM_CREDENTIALS names the Secret corp-npm, whose username and password a build outside the cluster must be given: goldenpath build --binding corp-npm=DIR (DIR holding the files username and password); the Dagger module: --secret-bindings")
 
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "username"), []byte("ci"), 0o600))
