@@ -3,6 +3,7 @@ package testregistry
 import (
 	"crypto"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
@@ -149,6 +150,23 @@ type distributionConfig struct {
 // GOLDENPATH_TEST_CA, GOLDENPATH_TEST_CA_KEY).
 func SignedBy(t testing.TB, certFile, keyFile string) DistributionOption {
 	t.Helper()
+	ca, key := loadCA(t, certFile, keyFile)
+	return func(c *distributionConfig) { c.ca, c.caKey = ca, key }
+}
+
+// ServerCertificate is a TLS server certificate for ip signed by the CA in
+// certFile and keyFile (PEM), for the other TLS services a test starts
+// where containers must reach and trust them (a git server).
+func ServerCertificate(t testing.TB, certFile, keyFile, ip string) tls.Certificate {
+	t.Helper()
+	ca, key := loadCA(t, certFile, keyFile)
+	cert, _, _ := issueCert(t, ca, key, ip, net.ParseIP(ip))
+	return cert
+}
+
+// loadCA reads a CA certificate and its private key (PEM files).
+func loadCA(t testing.TB, certFile, keyFile string) (*x509.Certificate, crypto.Signer) {
+	t.Helper()
 	certPEM, err := os.ReadFile(certFile)
 	must(t, err)
 	keyPEM, err := os.ReadFile(keyFile)
@@ -166,7 +184,7 @@ func SignedBy(t testing.TB, certFile, keyFile string) DistributionOption {
 	if err != nil {
 		t.Fatalf("%s: %v", keyFile, err)
 	}
-	return func(c *distributionConfig) { c.ca, c.caKey = ca, key }
+	return ca, key
 }
 
 // ListenOn has the registry listen on ip, an address of this machine that
