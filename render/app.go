@@ -196,8 +196,12 @@ func (a *app) deployment(image, source string) *appsv1.Deployment {
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: a.labels("server")},
 				Spec: corev1.PodSpec{
-					Containers:                   []corev1.Container{c},
-					Volumes:                      volumes,
+					Containers: []corev1.Container{c},
+					Volumes:    volumes,
+					// The platform's registry Secret (build.registrySecret, in every environment namespace): the
+					// pods pull the app's image with it from a registry that requires credentials (kubelet pulls
+					// anonymously when the Secret is missing, so a public registry needs none).
+					ImagePullSecrets:             []corev1.LocalObjectReference{{Name: a.p.Build.RegistrySecret}},
 					AutomountServiceAccountToken: ptr(false),
 					SecurityContext: &corev1.PodSecurityContext{
 						RunAsNonRoot:   ptr(true),

@@ -23,6 +23,7 @@ func kindPlatform(t *testing.T) *contract.Platform {
 		"@REGISTRY@", "172.19.0.1:5111",
 		"@LIFECYCLE_IMAGE@", "172.19.0.1:5111/goldenpath/kpack/lifecycle:0.21.0",
 		"@RUN_IMAGE@", "172.19.0.1:5111/goldenpath/kpack/run:bookworm",
+		"@BUILD_IMAGE@", "172.19.0.1:5111/goldenpath/kpack/build:bookworm",
 		"@GITOPS_URL@", "http://172.19.0.1:9480/gitops.git",
 	).Replace(string(tmpl))
 	require.NotRegexp(t, regexp.MustCompile(`@[A-Z_]+@`), data, "a placeholder hack/kpack/setup.sh does not fill")

@@ -311,6 +311,9 @@ export GOLDENPATH_KUBECTL=${K8S_BIN}/kubectl
 export GOLDENPATH_KUBECONFIG=${KUBECONFIG_FILE}
 export GOLDENPATH_KIND_NODEPORTS="${nodeports% }"
 export GOLDENPATH_KIND_REGISTRY_GATEWAY=${GATEWAY}:${REGISTRY_PORT}
+# the node's containerd registry hosts (/etc/containerd/certs.d, read-only in the node): a test adds HOST/hosts.toml here
+# for a registry it starts (read at each pull) and removes it after
+export GOLDENPATH_KIND_CERTS_D=${CLUSTER_DIR}/certs.d
 EOF
 }
 

@@ -4,10 +4,14 @@
 #                      the github.com/pivotal/kpack module, in a scratch module under the cache, never the project's
 #                      go.mod (hack/kpack/build-kpack.sh, ~10 min cold)          -> $KPACK_DIR/v<v>/bin
 #   2. git over TLS    goldenpath contracts take https:// or ssh:// git URLs only, the git server of hack/git/setup.sh
-#                      speaks plain HTTP: a TLS front (socat) on the kind network's gateway, with a certificate from a CA
-#                      of its own (made once, under $KPACK_DIR/git-tls) that the kpack images trust
+#                      speaks plain HTTP: a TLS front (socat) on the kind network's gateway, with a certificate (under
+#                      $KPACK_DIR/git-tls) signed by the test enterprise CA (hack/lib.sh enterprise_ca), which kpack trusts
 #   3. images          each binary alone in an image at /cnb/process/<name>, user 65532 (hack/kpack/Dockerfile.component),
-#                      CA bundle = the host's + the git CA, pushed to the registry as goldenpath/kpack/<name>:v<v>
+#                      CA bundle = the host's + the enterprise CA, pushed to the registry as goldenpath/kpack/<name>:v<v>
+#   3b. build image    kpack's copy of the stack's build image with the enterprise CA in its trust store
+#                      (hack/kpack/Dockerfile.build): the build pod's analyze, restore and export steps run the lifecycle
+#                      in the builder image kpack makes from it, and talk to the registry with that trust store
+#                                                                          -> goldenpath/kpack/build:<suite>
 #   4. lifecycle image the CNB lifecycle tarball of hack/setup.sh under /cnb, with the labels kpack reads
 #                      (hack/kpack/Dockerfile.lifecycle)                      -> goldenpath/kpack/lifecycle:<lifecycle v>
 #   5. (registry name: kpack names every image it writes by the address pods reach the registry at, <gateway>:<port>;
@@ -16,6 +20,11 @@
 #                      images pinned by digest) applied server-side; waits for kpack-controller and kpack-webhook
 #   7. platform        $KPACK_DIR/platform.yaml from hack/kpack/platform.yaml.in: a goldenpath Platform whose rendered
 #                      ClusterStore/ClusterStack/ClusterLifecycle/ClusterBuilder work in this cluster
+# One CA: kpack trusts the enterprise CA of hack/lib.sh (a platform team's corporate CA) in every image of its that
+# talks TLS: the controller (git source resolution, builder and run image reads), build-init (clone, registry checks),
+# completion, rebase, and the stack build image (the lifecycle's registry reads and writes). kpack has no CA setting of
+# its own. The tests sign the certificates of the TLS services they start (registry, git) with the same CA
+# (GOLDENPATH_TEST_CA, GOLDENPATH_TEST_CA_KEY).
 # Every step is keyed by its inputs (hack/lib.sh stamps); a second run with kpack up only checks. Needs the registry,
 # the builder and the kind cluster first (and the git server for step 2). Writes the kpack section of env.sh:
 #
@@ -32,7 +41,7 @@ HERE=${GOLDENPATH_ROOT}/hack/kpack
 COMPONENTS=(controller webhook build-init build-waiter completion rebase)
 export GOWORK=off
 # Bump a recipe number when the way a step builds its output changes (its other inputs are hashed).
-RECIPE_BIN=1 RECIPE_IMAGES=1 RECIPE_DEPLOY=1
+RECIPE_BIN=1 RECIPE_IMAGES=1 RECIPE_DEPLOY=1 RECIPE_BUILD_IMAGE=1
 
 go_version=$("$GO" env GOVERSION)
 bin_key() { stamp_key "kpack-bin-v${RECIPE_BIN}" "$KPACK_VERSION" "$go_version" "${HERE}/build-kpack.sh"; }
@@ -65,25 +74,29 @@ binaries() {
 # --- 2. git over TLS --------------------------------------------------------------------------------------------
 # A request's spec.source.git.url must be https:// or ssh:// (contract validation refuses plain http). Pods reach the
 # host's git server (http://127.0.0.1:PORT) through a TLS front on the kind network's gateway; its certificate is
-# signed by a CA made here once, which the kpack images (controller: source resolution, build-init: clone) trust.
+# signed by the enterprise CA, which the kpack images (controller: source resolution, build-init: clone) trust.
+# (Before: a CA of its own, git-tls/ca.crt; a certificate it signed is re-made.)
 GIT_TLS_DIR=${KPACK_DIR}/git-tls
 GIT_TLS_PORT=${GIT_TLS_PORT:-9443}
 GIT_URL_CLUSTER_TLS=""
 git_ca() {
-  local gw=${REGISTRY_CLUSTER%:*}
+  local gw=${REGISTRY_CLUSTER%:*} want
+  enterprise_ca
   mkdir -p "$GIT_TLS_DIR"
-  if [[ ! -f ${GIT_TLS_DIR}/ca.crt ]]; then
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=goldenpath kind git CA" \
-      -keyout "${GIT_TLS_DIR}/ca.key" -out "${GIT_TLS_DIR}/ca.crt" >/dev/null 2>&1
-  fi
-  if [[ ! -f ${GIT_TLS_DIR}/server.pem || $(cat "${GIT_TLS_DIR}/server.ip" 2>/dev/null) != "$gw" ]]; then
+  rm -f "${GIT_TLS_DIR}/ca.crt" "${GIT_TLS_DIR}/ca.key" "${GIT_TLS_DIR}/ca.srl"
+  # (server.ip: the gateway and the CA's fingerprint the certificate was made for)
+  want="${gw} $(openssl x509 -noout -fingerprint -sha256 -in "${ENTERPRISE_CA_DIR}/ca.crt" | cut -d= -f2)"
+  if [[ ! -f ${GIT_TLS_DIR}/server.pem || $(cat "${GIT_TLS_DIR}/server.ip" 2>/dev/null) != "$want" ]]; then
     openssl req -newkey rsa:2048 -nodes -subj "/CN=${gw}" -keyout "${GIT_TLS_DIR}/server.key" \
       -out "${GIT_TLS_DIR}/server.csr" >/dev/null 2>&1
-    openssl x509 -req -in "${GIT_TLS_DIR}/server.csr" -CA "${GIT_TLS_DIR}/ca.crt" -CAkey "${GIT_TLS_DIR}/ca.key" \
-      -CAcreateserial -days 3650 -extfile <(printf 'subjectAltName=IP:%s,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' "$gw") \
+    openssl x509 -req -in "${GIT_TLS_DIR}/server.csr" -CA "${ENTERPRISE_CA_DIR}/ca.crt" -CAkey "${ENTERPRISE_CA_DIR}/ca.key" \
+      -set_serial "0x$(openssl rand -hex 16)" -days 3650 \
+      -extfile <(printf 'subjectAltName=IP:%s,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' "$gw") \
       -out "${GIT_TLS_DIR}/server.crt" >/dev/null 2>&1
     cat "${GIT_TLS_DIR}/server.crt" "${GIT_TLS_DIR}/server.key" >"${GIT_TLS_DIR}/server.pem"
-    echo "$gw" >"${GIT_TLS_DIR}/server.ip"
+    echo "$want" >"${GIT_TLS_DIR}/server.ip"
+    # a running front serves the old certificate: the next git_tls_front starts it again
+    forwarder_stop kpack-git-tls
   fi
 }
 git_tls_front() {
@@ -95,7 +108,7 @@ git_tls_front() {
   target=${GOLDENPATH_GIT_URL#http://}
   target=${target%%/*}
   forwarder kpack-git-tls "OPENSSL-LISTEN:${GIT_TLS_PORT},bind=${gw},reuseaddr,fork,verify=0,cert=${GIT_TLS_DIR}/server.pem" "TCP:${target}"
-  wait_for 60 "the git TLS front on ${gw}:${GIT_TLS_PORT}" curl -sS --cacert "${GIT_TLS_DIR}/ca.crt" -o /dev/null "https://${gw}:${GIT_TLS_PORT}/"
+  wait_for 60 "the git TLS front on ${gw}:${GIT_TLS_PORT}" curl -sS --cacert "${ENTERPRISE_CA_DIR}/ca.crt" -o /dev/null "https://${gw}:${GIT_TLS_PORT}/"
   GIT_URL_CLUSTER_TLS=https://${gw}:${GIT_TLS_PORT}
 }
 
@@ -104,7 +117,7 @@ declare -A DIGEST
 component_images() {
   local key ctx name ref
   key=$(stamp_key "kpack-images-v${RECIPE_IMAGES}" "$(cat "${GOLDENPATH_CACHE}/stamps/kpack-bin")" \
-    "${HERE}/Dockerfile.component" "${HERE}/rootfs" /etc/ssl/certs/ca-certificates.crt "${GIT_TLS_DIR}/ca.crt" "$REGISTRY")
+    "${HERE}/Dockerfile.component" "${HERE}/rootfs" /etc/ssl/certs/ca-certificates.crt "${ENTERPRISE_CA_DIR}/ca.crt" "$REGISTRY")
   if stamp_ok kpack-images "$key"; then
     for name in "${COMPONENTS[@]}"; do
       DIGEST[$name]=$(remote_digest "${REGISTRY}/${REPO}/${name}:v${KPACK_VERSION}")
@@ -116,7 +129,7 @@ component_images() {
   ctx=$(mktemp -d)
   cp -r "${HERE}/rootfs" "${ctx}/rootfs"
   mkdir -m 1777 "${ctx}/rootfs/tmp"
-  cat /etc/ssl/certs/ca-certificates.crt "${GIT_TLS_DIR}/ca.crt" >"${ctx}/ca-certificates.crt"
+  cat /etc/ssl/certs/ca-certificates.crt "${ENTERPRISE_CA_DIR}/ca.crt" >"${ctx}/ca-certificates.crt"
   for name in "${COMPONENTS[@]}"; do
     cp "${KPACK_BIN}/${name}" "${ctx}/"
     sed -e "s|@NAME@|${name}|g" -e "s|@VERSION@|${KPACK_VERSION}|g" "${HERE}/Dockerfile.component" >"${ctx}/Dockerfile.${name}"
@@ -159,6 +172,29 @@ print(json.dumps(tomllib.load(open(sys.argv[1], "rb"))["apis"], separators=(",",
     stamp_write kpack-lifecycle "$key"
   fi
   LIFECYCLE_IMAGE=${REGISTRY_CLUSTER}/${LIFECYCLE_REPO}:${LIFECYCLE_VERSION}
+}
+
+# --- 3b. build image --------------------------------------------------------------------------------------------
+# kpack's ClusterStack builds on a copy of the build image of hack/setup-builder.sh with the enterprise CA added to
+# its trust store (update-ca-certificates): kpack makes the builder image from it, and the build pod's analyze,
+# restore and export steps run the lifecycle from that image with nothing else to trust a registry by (their
+# environment is kpack's, not the Image's spec.build.env). What a platform team does with its corporate CA: bake it
+# into the stack images its builders use. The pack path's goldenpath/build is left as it is.
+BUILD_REPO=${REPO}/build
+KPACK_BUILD_IMAGE=""
+kpack_build_image() {
+  local key local_ref=goldenpath/kpack-build:${DEBIAN_SUITE} ref=${REGISTRY}/${BUILD_REPO}:${DEBIAN_SUITE} ctx
+  [[ -n $(image_id "$BUILD_IMAGE") ]] || die "no local ${BUILD_IMAGE}: run hack/setup.sh first"
+  key=$(stamp_key "kpack-build-image-v${RECIPE_BUILD_IMAGE}" "$(image_id "$BUILD_IMAGE")" "${HERE}/Dockerfile.build" \
+    "${ENTERPRISE_CA_DIR}/ca.crt")
+  if ! image_fresh kpack-build-image "$key" "$local_ref"; then
+    ctx=$(mktemp -d)
+    cp "${HERE}/Dockerfile.build" "${ctx}/Dockerfile"
+    cp "${ENTERPRISE_CA_DIR}/ca.crt" "${ctx}/goldenpath-enterprise-ca.crt"
+    build_image kpack-build-image "$local_ref" "$ctx" "$key" --build-arg "BASE=${BUILD_IMAGE}"
+  fi
+  push_image "$local_ref" "$ref" >/dev/null
+  KPACK_BUILD_IMAGE=${REGISTRY_CLUSTER}/${BUILD_REPO}:${DEBIAN_SUITE}
 }
 
 # --- 4b. run image ----------------------------------------------------------------------------------------------
@@ -248,7 +284,7 @@ write_platform() {
   local gitops="https://github.com/goldenpath-dev/gitops"
   if [[ -n ${GOLDENPATH_GIT_URL:-} ]]; then gitops=${GOLDENPATH_GIT_URL_CLUSTER:-${GOLDENPATH_GIT_URL}}/gitops.git; fi
   sed -e "s|@REGISTRY@|${REGISTRY_CLUSTER}|g" -e "s|@LIFECYCLE_IMAGE@|${LIFECYCLE_IMAGE}|g" \
-    -e "s|@RUN_IMAGE@|${KPACK_RUN_IMAGE}|g" -e "s|@GITOPS_URL@|${gitops}|g" \
+    -e "s|@RUN_IMAGE@|${KPACK_RUN_IMAGE}|g" -e "s|@BUILD_IMAGE@|${KPACK_BUILD_IMAGE}|g" -e "s|@GITOPS_URL@|${gitops}|g" \
     "${HERE}/platform.yaml.in" >"${KPACK_DIR}/platform.yaml.tmp"
   mv "${KPACK_DIR}/platform.yaml.tmp" "${KPACK_DIR}/platform.yaml"
 }
@@ -263,7 +299,11 @@ export GOLDENPATH_KPACK_MANIFESTS=${KPACK_DIR}/deploy/kpack.yaml
 export GOLDENPATH_KPACK_LIFECYCLE_IMAGE=${LIFECYCLE_IMAGE}@${DIGEST[lifecycle]}
 export GOLDENPATH_REGISTRY_CLUSTER=${REGISTRY_CLUSTER}
 export GOLDENPATH_KPACK_GIT_URL_CLUSTER=${GIT_URL_CLUSTER_TLS}
-export GOLDENPATH_KPACK_GIT_CA=${GIT_TLS_DIR}/ca.crt
+export GOLDENPATH_KPACK_GIT_CA=${ENTERPRISE_CA_DIR}/ca.crt
+export GOLDENPATH_KPACK_BUILD_IMAGE=${KPACK_BUILD_IMAGE}
+# the test enterprise CA kpack trusts (hack/lib.sh enterprise_ca): tests sign their TLS services' certificates with it
+export GOLDENPATH_TEST_CA=${ENTERPRISE_CA_DIR}/ca.crt
+export GOLDENPATH_TEST_CA_KEY=${ENTERPRISE_CA_DIR}/ca.key
 export GOLDENPATH_KPACK_RUN_IMAGE=${KPACK_RUN_IMAGE}
 export GOLDENPATH_KPACK_RUN_IMAGE_HOST=${REGISTRY}/${RUN_REPO}:${DEBIAN_SUITE}
 EOF
@@ -274,6 +314,7 @@ timed "kpack: v${KPACK_VERSION} binaries" binaries
 git_ca
 timed "kpack: git TLS front" git_tls_front
 timed "kpack: component images" component_images
+timed "kpack: build image" kpack_build_image
 timed "kpack: lifecycle image" lifecycle_image
 timed "kpack: run image" run_image
 timed "kpack: deploy" deploy
