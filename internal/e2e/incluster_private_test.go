@@ -50,7 +50,7 @@ func TestKpackPrivateRegistryAndGit(t *testing.T) {
 	appNS, byKind := s.appNS, s.objects
 
 	// The platform team's Secrets, checked with the platform's rules (goldenpath platform check-secret).
-	checkSecret(t, plat, s.registrySecret(reg.password))
+	checkSecret(t, plat, s.registrySecret(reg.Password))
 	checkSecret(t, plat, s.gitSecret(s.git.password))
 
 	// 1. No Secrets: kpack fails the build at once (no pod), naming the first missing Secret.
@@ -73,7 +73,7 @@ func TestKpackPrivateRegistryAndGit(t *testing.T) {
 	assert.Regexp(t, `(?i)unauthorized|authentication required`, log)
 
 	// 4. The registry's right, the git password wrong: the clone is refused.
-	s.apply(s.registrySecret(reg.password))
+	s.apply(s.registrySecret(reg.Password))
 	f, log = s.buildFails("with a wrong git password")
 	assert.Equal(t, "prepare", f.Step)
 	assert.Regexp(t, `(?i)authentication required|authorization failed|unable to fetch`, log)
@@ -87,11 +87,11 @@ func TestKpackPrivateRegistryAndGit(t *testing.T) {
 	require.True(t, strings.HasPrefix(latest, plat.ImageRepository(r)+"@sha256:"), "latest image %s is not in the private registry's %s", latest, plat.ImageRepository(r))
 	ref, err := name.ParseReference(latest)
 	require.NoError(t, err)
-	creds := authn.FromConfig(authn.AuthConfig{Username: reg.user, Password: reg.password})
-	desc, err := remote.Head(ref, remote.WithAuth(creds), remote.WithTransport(s.ca.transport()))
+	creds := authn.FromConfig(authn.AuthConfig{Username: reg.User, Password: reg.Password})
+	desc, err := remote.Head(ref, remote.WithAuth(creds), remote.WithTransport(s.reg.Transport()))
 	require.NoError(t, err, "the private registry serves the built image to its credentials")
 	assert.Equal(t, latest[strings.LastIndex(latest, "@")+1:], desc.Digest.String())
-	_, err = remote.Head(ref, remote.WithTransport(s.ca.transport()))
+	_, err = remote.Head(ref, remote.WithTransport(s.reg.Transport()))
 	require.Error(t, err, "anonymous reads of the private registry must be refused")
 	assert.Regexp(t, `(?i)unauthorized|authentication required`, err.Error())
 
@@ -130,7 +130,7 @@ func TestKpackPrivateRegistryAndGit(t *testing.T) {
 	require.NotEmpty(t, pods.Items)
 	for _, pod := range pods.Items {
 		for _, st := range pod.Status.ContainerStatuses {
-			assert.Contains(t, st.ImageID, reg.host+"/", "pod %s runs %s", pod.Name, st.ImageID)
+			assert.Contains(t, st.ImageID, reg.Host+"/", "pod %s runs %s", pod.Name, st.ImageID)
 		}
 	}
 	var body string
@@ -152,10 +152,10 @@ func TestKpackPrivateRegistryAndGit(t *testing.T) {
 func TestKpackBuildImageWithoutTheCA(t *testing.T) {
 	env := requireEnv(t, "bash hack/setup.sh && bash hack/setup.sh kind kpack", "GOLDENPATH_REGISTRY_CLUSTER")
 	s := newPrivateScenario(t, "kpnoca", env["GOLDENPATH_REGISTRY_CLUSTER"]+"/goldenpath/build:bookworm")
-	s.apply(s.registrySecret(s.reg.password))
+	s.apply(s.registrySecret(s.reg.Password))
 	s.apply(s.gitSecret(s.git.password))
 	f, log := s.buildFails("with both Secrets, on a build image without the CA")
 	assert.Equal(t, "analyze", f.Step)
 	assert.Contains(t, log, "x509: certificate signed by unknown authority")
-	assert.Contains(t, log, s.reg.host)
+	assert.Contains(t, log, s.reg.Host)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/goldenpath-dev/goldenpath/internal/e2e"
 	"github.com/goldenpath-dev/goldenpath/internal/gitserver"
 	"github.com/goldenpath-dev/goldenpath/internal/testenv"
+	"github.com/goldenpath-dev/goldenpath/internal/testregistry"
 	"github.com/goldenpath-dev/goldenpath/pipeline/insight"
 	"github.com/goldenpath-dev/goldenpath/render"
 )
@@ -33,8 +34,7 @@ import (
 type privateScenario struct {
 	t       *testing.T
 	c       *e2e.Cluster
-	ca      *enterpriseCA
-	reg     *authRegistry
+	reg     *testregistry.Registry
 	git     *privateGit
 	plat    *contract.Platform
 	appNS   string
@@ -56,13 +56,13 @@ func newPrivateScenario(t *testing.T, name, buildImage string) *privateScenario 
 	ctx := context.Background()
 	gateway, _, err := net.SplitHostPort(env["GOLDENPATH_REGISTRY_CLUSTER"])
 	require.NoError(t, err)
-	s.ca = loadEnterpriseCA(t, env["GOLDENPATH_TEST_CA"], env["GOLDENPATH_TEST_CA_KEY"])
 	start := time.Now()
 
 	// The enterprise: its registry, its nodes' trust in it, its private git repository with the sample Go app.
-	s.reg = startAuthRegistry(t, s.ca, gateway)
-	trustOnNode(t, env["GOLDENPATH_KIND_CERTS_D"], s.reg.host, s.ca)
-	s.git = startPrivateGit(t, s.ca, gateway)
+	s.reg = testregistry.StartDistribution(t, "kpauth-"+randomHex(3), randomHex(12),
+		testregistry.SignedBy(t, env["GOLDENPATH_TEST_CA"], env["GOLDENPATH_TEST_CA_KEY"]), testregistry.ListenOn(gateway))
+	trustOnNode(t, env["GOLDENPATH_KIND_CERTS_D"], s.reg.Host, s.reg.CAPEM)
+	s.git = startPrivateGit(t, env["GOLDENPATH_TEST_CA"], env["GOLDENPATH_TEST_CA_KEY"], gateway)
 	p := prefix(t) + name
 	buildNS, builder, app := p+"-build", p, p+"-go"
 	s.appNS = p + "-dev"
@@ -73,7 +73,7 @@ func newPrivateScenario(t *testing.T, name, buildImage string) *privateScenario 
 	plat, err := contract.LoadPlatformFile(env["GOLDENPATH_KPACK_PLATFORM"])
 	require.NoError(t, err)
 	plat.Name = p
-	plat.Registry = s.reg.host + "/" + p
+	plat.Registry = s.reg.Host + "/" + p
 	plat.Build.Namespace, plat.Build.ServiceAccount, plat.Build.RegistrySecret = buildNS, p+"-build", p+"-registry"
 	plat.Build.GitCredentials = []contract.GitCredential{{Secret: p + "-git", Server: s.git.server()}}
 	b := plat.Builders[contract.DefaultBuilder]
@@ -137,7 +137,7 @@ func newPrivateScenario(t *testing.T, name, buildImage string) *privateScenario 
 func (s *privateScenario) registrySecret(password string) any {
 	return map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
 		"metadata":   map[string]any{"name": s.plat.Build.RegistrySecret, "namespace": s.appNS},
-		"stringData": map[string]string{".dockerconfigjson": dockerConfig(s.reg.host, s.reg.user, password)}}
+		"stringData": map[string]string{".dockerconfigjson": dockerConfig(s.reg.Host, s.reg.User, password)}}
 }
 
 // gitSecret is the platform team's git Secret, in kpack's format, with password.
