@@ -36,6 +36,11 @@ func readSecretBindings(ctx context.Context, s *dagger.Secret) (secretBindings, 
 		return nil, fmt.Errorf("--secret-bindings: want a JSON object {\"SECRET\": {\"username\": ..., \"password\": ...}}: %v", err)
 	}
 	for _, name := range slices.Sorted(maps.Keys(b)) {
+		for _, key := range slices.Sorted(maps.Keys(b[name])) {
+			if key != "username" && key != "password" {
+				return nil, fmt.Errorf("--secret-bindings: %s: key %q: a mirror's credentials Secret holds username and password only", name, key)
+			}
+		}
 		for _, key := range []string{"username", "password"} {
 			if b[name][key] == "" {
 				return nil, fmt.Errorf("--secret-bindings: %s has no %s (a mirror's credentials Secret holds username and password)", name, key)
