@@ -90,8 +90,7 @@ func (k kpackBuilds) describe() string {
 // the end of that step's log.
 func (k kpackBuilds) failed(n int) (insight.Failure, string) {
 	k.t.Helper()
-	eventually(k.t, 15*time.Minute, "build "+k.build(n)+" to finish", func() bool { st := k.status(n); return st == "False" || st == "True" }, k.describe)
-	require.Equal(k.t, "False", k.status(n), "build %s succeeded where it must fail\n%s", k.build(n), k.describe())
+	k.finish(n, 15*time.Minute, "False")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	podName, err := k.kube(ctx, nil, "-n", k.ns, "get", "build.kpack.io", k.build(n), "-o", "jsonpath={.status.podName}")
@@ -109,11 +108,17 @@ func (k kpackBuilds) failed(n int) (insight.Failure, string) {
 	return f, insight.Excerpt(log, 20, 4000)
 }
 
+// finish waits up to within for Build n to finish and fails the test unless its Succeeded condition is want.
+func (k kpackBuilds) finish(n int, within time.Duration, want string) {
+	k.t.Helper()
+	eventually(k.t, within, "build "+k.build(n)+" to finish", func() bool { st := k.status(n); return st == "False" || st == "True" }, k.describe)
+	require.Equal(k.t, want, k.status(n), "build %s: Succeeded is %s, want %s\n%s", k.build(n), k.status(n), want, k.describe())
+}
+
 // succeeded waits for Build n to succeed and returns the Image's latest image.
 func (k kpackBuilds) succeeded(n int) string {
 	k.t.Helper()
-	eventually(k.t, 20*time.Minute, "build "+k.build(n)+" to finish", func() bool { st := k.status(n); return st == "False" || st == "True" }, k.describe)
-	require.Equal(k.t, "True", k.status(n), "build %s failed\n%s", k.build(n), k.describe())
+	k.finish(n, 20*time.Minute, "True")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	out, err := k.kube(ctx, nil, "-n", k.ns, "get", "build.kpack.io", k.build(n), "-o", "jsonpath={.status.latestImage}")
