@@ -148,7 +148,7 @@ func (Build) JSONSchemaExtend(s *jsonschema.Schema) {
 	b := prop(s, "builder")
 	dnsLabel(b)
 	b.Default = DefaultBuilder
-	envMap(prop(s, "env"), &jsonschema.Schema{AnyOf: []*jsonschema.Schema{{Pattern: "^" + reservedBuild}, {Const: envServiceBindingRoot}}})
+	envMap(prop(s, "env"), &jsonschema.Schema{AnyOf: []*jsonschema.Schema{{Pattern: "^" + reservedBuild}, {Pattern: "^" + reservedPlatformBuild}, {Const: envServiceBindingRoot}}})
 	s.If = &jsonschema.Schema{Properties: props("type", &jsonschema.Schema{Const: string(BuildTypeDockerfile)}), Required: []string{"type"}}
 	s.Then = &jsonschema.Schema{Not: &jsonschema.Schema{Required: []string{"builder"}}}
 	s.Else = &jsonschema.Schema{Not: &jsonschema.Schema{Required: []string{"dockerfile"}}}

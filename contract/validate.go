@@ -55,6 +55,10 @@ var (
 	healthPathRE  = regexp.MustCompile(HealthPathPattern)
 	maxRefLength  = 255
 	reservedBuild = "CNB_"
+	// reservedPlatformBuild prefixes the platform's build network variables (GOLDENPATH_MIRROR_*, their
+	// _CREDENTIALS binding names, GOLDENPATH_CA_LAUNCH, ...): an app setting one could send the platform's mirror
+	// credentials to a URL of its choice.
+	reservedPlatformBuild = "GOLDENPATH_"
 )
 
 // Environment variables the platform sets itself: a request may not set
@@ -233,6 +237,8 @@ func (b *Build) validate(v *validator, p fieldPath) {
 		switch {
 		case strings.HasPrefix(name, reservedBuild):
 			return "names starting with CNB_ are reserved by the buildpack lifecycle", "use a BP_ or application-specific name"
+		case strings.HasPrefix(name, reservedPlatformBuild):
+			return "names starting with GOLDENPATH_ are the platform's build network (mirrors, their credentials, CA trust): the platform sets them", "use a BP_ or application-specific name; ask the platform team for a mirror"
 		case name == envServiceBindingRoot:
 			return "SERVICE_BINDING_ROOT is set by the platform: it is where bindings are projected", "use spec.bindings"
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -32,18 +33,23 @@ func readSecretBindings(ctx context.Context, s *dagger.Secret) (secretBindings, 
 	}
 	var b secretBindings
 	if err := json.Unmarshal([]byte(text), &b); err != nil {
-		// (the error never quotes the secret: json's syntax errors name an offset only)
-		return nil, fmt.Errorf("--secret-bindings: want a JSON object {\"SECRET\": {\"username\": ..., \"password\": ...}}: %v", err)
+		// (json's errors may quote a character of the secret: only the offset of a syntax error is kept)
+		where := ""
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			where = fmt.Sprintf(" (syntax error at byte %d)", se.Offset)
+		}
+		return nil, fmt.Errorf("--secret-bindings: want a JSON object {\"SECRET\": {\"username\": ..., \"password\": ...}}%s", where)
 	}
 	for _, name := range slices.Sorted(maps.Keys(b)) {
 		for _, key := range slices.Sorted(maps.Keys(b[name])) {
 			if key != "username" && key != "password" {
-				return nil, fmt.Errorf("--secret-bindings: %s: key %q: a mirror's credentials Secret holds username and password only", name, key)
+				return nil, fmt.Errorf("--secret-bindings: %q: key %q: a mirror's credentials Secret holds username and password only", name, key)
 			}
 		}
 		for _, key := range []string{"username", "password"} {
 			if b[name][key] == "" {
-				return nil, fmt.Errorf("--secret-bindings: %s has no %s (a mirror's credentials Secret holds username and password)", name, key)
+				return nil, fmt.Errorf("--secret-bindings: %q has no %s (a mirror's credentials Secret holds username and password)", name, key)
 			}
 		}
 	}

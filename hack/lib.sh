@@ -281,14 +281,17 @@ forwarder_stop() {
 ENTERPRISE_CA_DIR=${GOLDENPATH_CACHE}/ca
 enterprise_ca() {
   [[ ! -s ${ENTERPRISE_CA_DIR}/ca.crt || ! -s ${ENTERPRISE_CA_DIR}/ca.key ]] || return 0
-  mkdir -p "$ENTERPRISE_CA_DIR"
+  local tmp
+  rm -rf "$ENTERPRISE_CA_DIR" # (an incomplete one)
+  tmp=$(mktemp -d "${ENTERPRISE_CA_DIR}.tmp.XXXXXX")
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/O=goldenpath tests/CN=goldenpath test enterprise CA" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -keyout "${ENTERPRISE_CA_DIR}/ca.key.tmp" -out "${ENTERPRISE_CA_DIR}/ca.crt.tmp" >/dev/null 2>&1 ||
-    die "openssl could not make the test enterprise CA in ${ENTERPRISE_CA_DIR}"
-  chmod 600 "${ENTERPRISE_CA_DIR}/ca.key.tmp"
-  mv "${ENTERPRISE_CA_DIR}/ca.key.tmp" "${ENTERPRISE_CA_DIR}/ca.key"
-  mv "${ENTERPRISE_CA_DIR}/ca.crt.tmp" "${ENTERPRISE_CA_DIR}/ca.crt"
+    -keyout "${tmp}/ca.key" -out "${tmp}/ca.crt" >/dev/null 2>&1 ||
+    die "openssl could not make the test enterprise CA in ${tmp}"
+  chmod 600 "${tmp}/ca.key"
+  chmod 755 "$tmp"
+  # (the certificate and its key appear together: one rename of the folder)
+  mv -T "$tmp" "$ENTERPRISE_CA_DIR"
   log "made the test enterprise CA ${ENTERPRISE_CA_DIR}/ca.crt"
 }
 

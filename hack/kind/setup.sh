@@ -215,6 +215,16 @@ registry_forwarder() {
   wait_for 60 "the registry forwarder on ${GATEWAY}:${REGISTRY_PORT}" curl -fsS "http://${GATEWAY}:${REGISTRY_PORT}/v2/"
 }
 
+# stale_test_hosts: remove the certs.d entries a test wrote for a registry of its own ("# Written by the goldenpath
+# test ...", internal/e2e trustOnNode) and could not remove because it was killed.
+stale_test_hosts() {
+  local f
+  for f in "${CLUSTER_DIR}"/certs.d/*/hosts.toml; do
+    [[ -f $f ]] && head -n1 "$f" | grep -q '^# Written by the goldenpath test ' && rm -rf "$(dirname "$f")"
+  done
+  return 0
+}
+
 write_cluster_config() {
   # Images named 127.0.0.1:PORT/... (the host's name) and GATEWAY:PORT/... (what pods use: kpack names the images it
   # writes so) are pulled over plain HTTP through the forwarder; containerd reads these files at each pull.
@@ -326,6 +336,7 @@ timed "kind: control-plane images" control_plane_images
 timed "kind: node image" node_image
 timed "kind: network" ensure_network
 timed "kind: registry forwarder" registry_forwarder
+stale_test_hosts
 write_cluster_config
 timed "kind: cluster ${KIND_CLUSTER}" cluster
 write_env

@@ -191,7 +191,10 @@ kpack_build_image() {
     ctx=$(mktemp -d)
     cp "${HERE}/Dockerfile.build" "${ctx}/Dockerfile"
     cp "${ENTERPRISE_CA_DIR}/ca.crt" "${ctx}/goldenpath-enterprise-ca.crt"
-    build_image kpack-build-image "$local_ref" "$ctx" "$key" --build-arg "BASE=${BUILD_IMAGE}"
+    local user
+    user=$("$DOCKER" image inspect -f '{{.Config.User}}' "$BUILD_IMAGE")
+    [[ -n $user ]] || die "${BUILD_IMAGE} names no user: a stack's build image runs as CNB_USER_ID"
+    build_image kpack-build-image "$local_ref" "$ctx" "$key" --build-arg "BASE=${BUILD_IMAGE}" --build-arg "BASE_USER=${user}"
   fi
   push_image "$local_ref" "$ref" >/dev/null
   KPACK_BUILD_IMAGE=${REGISTRY_CLUSTER}/${BUILD_REPO}:${DEBIAN_SUITE}

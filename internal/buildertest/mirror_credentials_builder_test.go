@@ -45,14 +45,11 @@ func TestMirrorCredentials(t *testing.T) {
 	assert.Contains(t, err.Error(), "--binding corp-maven=DIR")
 	assert.Zero(t, e.mirror.Hits("maven")+e.mirror.Refused(), "refused before the build asked the mirror anything")
 
+	// The folder as a careful user keeps it (0700, files 0600): goldenpath stages the two keys for the build's user.
 	secret := t.TempDir()
+	require.NoError(t, os.Chmod(secret, 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(secret, "username"), []byte(user), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(secret, "password"), []byte(password), 0o600))
-	// (the build runs as the builder's user: the folder and its files must be readable by it, as a Secret volume is)
-	require.NoError(t, os.Chmod(secret, 0o755))
-	for _, f := range []string{"username", "password"} {
-		require.NoError(t, os.Chmod(filepath.Join(secret, f), 0o644))
-	}
 	res, log, err := ship(map[string]string{"corp-maven": secret})
 	require.NoError(t, err, log)
 	t.Cleanup(func() { _ = exec.Command(testenv.Docker, "rmi", "-f", res.Tag).Run() })

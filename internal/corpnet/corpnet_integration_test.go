@@ -373,7 +373,9 @@ func buildpackScenario(t *testing.T, reg *testregistry.Registry, caBundle string
 func bridgeAddress(t *testing.T) string {
 	t.Helper()
 	iface, err := net.InterfaceByName("docker0")
-	require.NoError(t, err, "Docker's default bridge docker0 (bash hack/setup.sh docker)")
+	if err != nil {
+		t.Skipf("no Docker default bridge docker0 (bash hack/setup.sh docker makes one): %v", err)
+	}
 	addrs, err := iface.Addrs()
 	require.NoError(t, err)
 	for _, a := range addrs {

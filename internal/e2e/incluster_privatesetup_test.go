@@ -73,7 +73,7 @@ func newPrivateScenario(t *testing.T, name, buildImage string) *privateScenario 
 	plat, err := contract.LoadPlatformFile(env["GOLDENPATH_KPACK_PLATFORM"])
 	require.NoError(t, err)
 	plat.Name = p
-	plat.Registry = s.reg.Host + "/" + p
+	plat.Registry = s.reg.Host + "/" + p + "-" + randomHex(3) // (a fresh repository each run: the node must pull, not find the image cached)
 	plat.Build.Namespace, plat.Build.ServiceAccount, plat.Build.RegistrySecret = buildNS, p+"-build", p+"-registry"
 	plat.Build.GitCredentials = []contract.GitCredential{{Secret: p + "-git", Server: s.git.server()}}
 	b := plat.Builders[contract.DefaultBuilder]

@@ -1,3 +1,5 @@
+//go:build linux
+
 package testregistry
 
 import (
@@ -16,6 +18,8 @@ import (
 	"testing"
 	"time"
 )
+
+// (linux: 127.0.0.2 is a loopback address there, not on every system.)
 
 // A registry signed by a CA from files (PKCS #8 key, as openssl writes) and listening on another local address: its
 // Host is that address, its certificate names it and chains to that CA, and it asks for and accepts the credentials.

@@ -32,8 +32,9 @@ type egress struct {
 	// Env is the request's build env with the platform's on top (the
 	// platform's mirrors and proxy win over an application's env).
 	Env map[string]string
-	// Volumes are pack volumes: "<host dir>:/platform/bindings/<name>:ro"
-	// and "<host dir>/ca.pem:/etc/ssl/certs/<name>.pem:ro" per CA bundle.
+	// Volumes are pack volumes of the staged bindings:
+	// "<dir>:/platform/bindings/<name>:ro" each, and
+	// "<dir>/ca.pem:/etc/ssl/certs/<name>.pem:ro" per CA bundle.
 	Volumes []string
 	dir     string
 }
@@ -47,40 +48,56 @@ func (n *egress) Close() {
 
 // newEgress stages the build network of builder for a local build:
 // each CA bundle file becomes a binding of type ca-certificates (read by
-// the goldenpath/ca-certificates buildpack) in a temporary directory, and
+// the goldenpath/ca-certificates buildpack) in a temporary directory, each
+// Secret the build network names (a mirror's credentialsSecret) a binding
+// with the username and password read from the folder given for it, and
 // the mirrors and proxy become platform environment variables. Files that
-// hold no PEM certificate are refused, naming the platform field.
+// hold no PEM certificate are refused, naming the platform field, as are
+// missing or unexpected Secret folders (see CheckSecretBindings).
 func newEgress(p *contract.Platform, builder string, appEnv map[string]string, secretBindings map[string]string) (*egress, error) {
 	be := p.BuildEnvironment(builder)
 	n := &egress{Env: map[string]string{}}
 	maps.Copy(n.Env, appEnv)
 	maps.Copy(n.Env, be.Env)
-	volumes, err := secretVolumes(be, builder, secretBindings)
-	if err != nil {
+	if err := checkSecretBindings(be, builder, slices.Collect(maps.Keys(secretBindings))); err != nil {
 		return nil, err
 	}
-	n.Volumes = volumes
-	if len(be.CAFiles) == 0 {
-		return n, nil
-	}
-	var bundles [][]byte
-	for _, file := range be.CAFiles {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return nil, fmt.Errorf("platform egress.caCertificates: reading CA bundle: %w", err)
+	// Both kinds of bindings are staged: only what the build may see is mounted (a CA bundle's certificates, a
+	// Secret's username and password), readable by the build's user (the builder's, not this process's).
+	bindings := map[string]map[string][]byte{}
+	if len(be.CAFiles) > 0 {
+		var bundles [][]byte
+		for _, file := range be.CAFiles {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return nil, fmt.Errorf("platform egress.caCertificates: reading CA bundle: %w", err)
+			}
+			bundles = append(bundles, data)
 		}
-		bundles = append(bundles, data)
+		ca, err := CABindings(bundles)
+		if err != nil {
+			return nil, fmt.Errorf("platform egress.caCertificates: %w", err)
+		}
+		maps.Copy(bindings, ca)
 	}
-	bindings, err := CABindings(bundles)
-	if err != nil {
-		return nil, fmt.Errorf("platform egress.caCertificates: %w", err)
+	for _, name := range slices.Sorted(maps.Keys(secretBindings)) {
+		if _, clash := bindings[name]; clash {
+			return nil, fmt.Errorf("binding %s: the name of one of goldenpath's CA bindings: name the Secret otherwise", name)
+		}
+		keys, err := readSecretFolder(name, secretBindings[name])
+		if err != nil {
+			return nil, err
+		}
+		bindings[name] = keys
+	}
+	if len(bindings) == 0 {
+		return n, nil
 	}
 	dir, err := os.MkdirTemp("", "goldenpath-bindings-")
 	if err != nil {
 		return nil, err
 	}
 	n.dir = dir
-	// The build runs as the builder's user: the bindings must be readable by it.
 	if err := os.Chmod(dir, 0o755); err != nil {
 		n.Close()
 		return nil, err
@@ -97,33 +114,29 @@ func newEgress(p *contract.Platform, builder string, appEnv map[string]string, s
 				return nil, err
 			}
 		}
-		n.Volumes = append(n.Volumes, bdir+":"+BindingsMount+"/"+name+":ro",
-			filepath.Join(bdir, "ca.pem")+":"+LifecycleCertsDir+"/"+name+".pem:ro")
+		n.Volumes = append(n.Volumes, bdir+":"+BindingsMount+"/"+name+":ro")
+		if _, ca := bindings[name]["ca.pem"]; ca {
+			n.Volumes = append(n.Volumes, filepath.Join(bdir, "ca.pem")+":"+LifecycleCertsDir+"/"+name+".pem:ro")
+		}
 	}
 	return n, nil
 }
 
-// secretVolumes are the pack volumes of the Secrets the builder's build
-// network names for its builds (see CheckSecretBindings), from the folders
-// given for them, each holding the Secret's keys username and password.
-func secretVolumes(be contract.BuildEnvironment, builder string, folders map[string]string) ([]string, error) {
-	if err := checkSecretBindings(be, builder, slices.Collect(maps.Keys(folders))); err != nil {
-		return nil, err
-	}
-	var volumes []string
-	for _, name := range slices.Sorted(maps.Keys(folders)) {
-		abs, err := filepath.Abs(folders[name])
-		if err != nil {
+// readSecretFolder reads the keys of Secret name from the folder given for it: the files username and password,
+// nothing else of the folder.
+func readSecretFolder(name, folder string) (map[string][]byte, error) {
+	keys := map[string][]byte{}
+	for _, key := range secretBindingKeys {
+		path := filepath.Join(folder, key)
+		info, err := os.Stat(path)
+		if err != nil || !info.Mode().IsRegular() {
+			return nil, fmt.Errorf("binding %s: %s has no file %s (the Secret's keys username and password, one file each)", name, folder, key)
+		}
+		if keys[key], err = os.ReadFile(path); err != nil {
 			return nil, fmt.Errorf("binding %s: %w", name, err)
 		}
-		for _, key := range secretBindingKeys {
-			if info, err := os.Stat(filepath.Join(abs, key)); err != nil || !info.Mode().IsRegular() {
-				return nil, fmt.Errorf("binding %s: %s has no file %s (the Secret's keys username and password, one file each)", name, abs, key)
-			}
-		}
-		volumes = append(volumes, abs+":"+BindingsMount+"/"+name+":ro")
 	}
-	return volumes, nil
+	return keys, nil
 }
 
 // secretBindingKeys are the keys of a mirror's credentials Secret (files of its binding).
@@ -138,10 +151,10 @@ func CheckSecretBindings(p *contract.Platform, builder string, given []string) e
 }
 
 func checkSecretBindings(be contract.BuildEnvironment, builder string, given []string) error {
-	named := map[string]string{} // Secret -> the variable that names it
-	for k, v := range be.Env {
-		if strings.HasPrefix(k, "GOLDENPATH_MIRROR_") && strings.HasSuffix(k, contract.EnvCredentialsSuffix) {
-			named[v] = k
+	named := map[string]string{} // Secret -> the first variable (sorted) that names it
+	for _, k := range slices.Sorted(maps.Keys(be.Env)) {
+		if _, seen := named[be.Env[k]]; !seen && strings.HasPrefix(k, "GOLDENPATH_MIRROR_") && strings.HasSuffix(k, contract.EnvCredentialsSuffix) {
+			named[be.Env[k]] = k
 		}
 	}
 	for _, name := range slices.Sorted(slices.Values(given)) {

@@ -124,6 +124,7 @@ func TestEgressSecretBindings(t *testing.T) {
 
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "username"), []byte("ci"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "settings.xml"), []byte("<other secrets/>"), 0o600))
 	_, err = newEgress(p, "default", nil, map[string]string{"corp-npm": dir})
 	assert.ErrorContains(t, err, "binding corp-npm: "+dir+" has no file password")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "password"), []byte("s3cret"), 0o600))
@@ -134,6 +135,21 @@ func TestEgressSecretBindings(t *testing.T) {
 	n, err := newEgress(p, "default", nil, map[string]string{"corp-npm": dir})
 	require.NoError(t, err)
 	defer n.Close()
-	assert.Equal(t, []string{dir + ":/platform/bindings/corp-npm:ro"}, n.Volumes)
+	require.Len(t, n.Volumes, 1)
+	staged, target, _ := strings.Cut(n.Volumes[0], ":")
+	assert.Equal(t, "/platform/bindings/corp-npm:ro", target)
+	entries, err := os.ReadDir(staged)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+		info, err := e.Info()
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o644), info.Mode().Perm(), "readable by the build's user, whatever the folder's modes")
+	}
+	assert.Equal(t, []string{"password", "username"}, names, "only the Secret's two keys reach the build, not the rest of the folder")
+	pw, err := os.ReadFile(filepath.Join(staged, "password"))
+	require.NoError(t, err)
+	assert.Equal(t, "s3cret", string(pw))
 	assert.Equal(t, "corp-npm", n.Env["GOLDENPATH_MIRROR_NPM_CREDENTIALS"], "the buildpacks find the binding by this name")
 }
