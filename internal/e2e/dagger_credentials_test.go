@@ -5,6 +5,7 @@ package e2e_test
 import (
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -73,6 +74,22 @@ func TestDaggerRegistryCredentials(t *testing.T) {
 		// (and with --username/--password instead of a config)
 		ref = strings.TrimSpace(d.call(t, "publish", "--ctr="+built, "--address="+hello+"-up", "--username=corp-ci", "--password=env://CORP_REGISTRY_PASSWORD"))
 		require.True(t, strings.HasPrefix(ref, hello+"-up@sha256:"), "publish returned %q", ref)
+	})
+
+	t.Run("docker-build from the enterprise registry", func(t *testing.T) {
+		// A Dockerfile whose FROM is in the enterprise registry: the engine pulls it with the credentials the dagger
+		// CLI hands it from the caller's Docker config (what docker login writes), as Dagger does; none, none.
+		writeFiles(t, filepath.Join(work, "private-ctx"), map[string]string{
+			"Dockerfile": "FROM " + runImage + "\nARG T\nRUN echo \"$T\" > /tmp/private.txt\n"})
+		args := []string{"docker-build", "--source=" + filepath.Join(work, "private-ctx"), "--build-arg=T=" + tag,
+			"publish", "--address=" + R + "/" + prefix(t) + "dagger-corp/private-from:" + tag}
+		_, stderr, err := d.callErr(args...)
+		require.Error(t, err, "the engine pulled %s without credentials", runImage)
+		assert.Contains(t, errorText(stderr), "401 Unauthorized")
+		t.Logf("without credentials: %s", firstLine(errorText(stderr)))
+		logged := *d
+		logged.env = append(slices.Clone(d.env), "DOCKER_CONFIG="+reg.DockerConfig(t))
+		assert.Contains(t, strings.TrimSpace(logged.call(t, args...)), "@sha256:")
 	})
 
 	t.Setenv("COSIGN_PASSWORD", "smoke")
