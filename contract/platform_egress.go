@@ -103,6 +103,10 @@ type BuildEnvironment struct {
 	CAFiles []string
 	// Secrets are the Secrets kpack mounts as build bindings (spec.build.services): CA bundles and mirror credentials, sorted.
 	Secrets []string
+	// MirrorCredentials are the mirrors' credentials Secrets (the bindings the buildpacks read username and password
+	// from), each with the variable that names it (GOLDENPATH_MIRROR_<X>_CREDENTIALS; the first, sorted, when
+	// several mirrors share one Secret).
+	MirrorCredentials map[string]string
 }
 
 // EffectiveEgress is the platform's egress with the builder's
@@ -153,8 +157,15 @@ func (p *Platform) BuildEnvironment(builder string) BuildEnvironment {
 			}
 			out.Env[e.env] = e.m.URL
 			if e.m.CredentialsSecret != "" {
-				out.Env[e.env+EnvCredentialsSuffix] = e.m.CredentialsSecret
+				v := e.env + EnvCredentialsSuffix
+				out.Env[v] = e.m.CredentialsSecret
 				secrets[e.m.CredentialsSecret] = true
+				if had, ok := out.MirrorCredentials[e.m.CredentialsSecret]; !ok || v < had {
+					if out.MirrorCredentials == nil {
+						out.MirrorCredentials = map[string]string{}
+					}
+					out.MirrorCredentials[e.m.CredentialsSecret] = v
+				}
 			}
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
 )
@@ -151,12 +150,7 @@ func CheckSecretBindings(p *contract.Platform, builder string, given []string) e
 }
 
 func checkSecretBindings(be contract.BuildEnvironment, builder string, given []string) error {
-	named := map[string]string{} // Secret -> the first variable (sorted) that names it
-	for _, k := range slices.Sorted(maps.Keys(be.Env)) {
-		if _, seen := named[be.Env[k]]; !seen && strings.HasPrefix(k, "GOLDENPATH_MIRROR_") && strings.HasSuffix(k, contract.EnvCredentialsSuffix) {
-			named[be.Env[k]] = k
-		}
-	}
+	named := be.MirrorCredentials // Secret -> the variable that names it
 	for _, name := range slices.Sorted(slices.Values(given)) {
 		if _, ok := named[name]; !ok {
 			return fmt.Errorf("binding %s: the platform names no Secret %s for the builds of builder %q (egress.mirrors[].credentialsSecret): drop it", name, name, builder)
