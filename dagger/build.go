@@ -15,7 +15,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"github.com/goldenpath-dev/goldenpath/contract"
-	"github.com/goldenpath-dev/goldenpath/goldenpath"
 	"github.com/goldenpath-dev/goldenpath/goldenpath/build"
 )
 
@@ -347,10 +346,7 @@ func dockerfileBuild(ctx context.Context, source *dagger.Directory, r *contract.
 // build's credentials, so that a missing login fails in a second with the module's hint rather than in the
 // lifecycle's analyzer (a 401 that says nothing of what to pass).
 func (b cnbBuild) checkAccess(ctx context.Context) error {
-	opts := b.creds.options()
-	if len(b.insecure) > 0 {
-		opts = append(opts, goldenpath.WithInsecureRegistries(b.insecure...))
-	}
+	opts := b.creds.options(b.insecure...)
 	if b.runImage != "" {
 		if err := build.CheckPull(ctx, b.runImage, opts...); err != nil {
 			return fmt.Errorf("run image: %w", err)

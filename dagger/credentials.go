@@ -62,9 +62,12 @@ func loginHint(registry string) string {
 }
 
 // options are the credentials as the facade's options (the supply-chain, rebase and ship steps), with the
-// module's login hint.
-func (c registryCredentials) options() []goldenpath.Option {
+// module's login hint and plain HTTP for the insecure registries named (never for every registry).
+func (c registryCredentials) options(insecure ...string) []goldenpath.Option {
 	opts := []goldenpath.Option{goldenpath.WithLoginHint(loginHint)}
+	if len(insecure) > 0 {
+		opts = append(opts, goldenpath.WithInsecureRegistries(insecure...))
+	}
 	for _, h := range c.hosts() {
 		opts = append(opts, goldenpath.WithRegistryCredential(h, c[h]))
 	}

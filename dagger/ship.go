@@ -79,7 +79,7 @@ func (m *Goldenpath) Ship(
 	}
 	// The Docker config's credentials per host (the build's and the steps'); plain HTTP only for the registries
 	// named (never for every registry as soon as one is).
-	opts := append(creds.options(), goldenpath.WithPlatform(p), goldenpath.WithInsecureRegistries(insecureRegistry...),
+	opts := append(creds.options(insecureRegistry...), goldenpath.WithPlatform(p),
 		goldenpath.WithOutput(os.Stderr))
 	if keyPassword != nil {
 		pw, err := keyPassword.Plaintext(ctx)

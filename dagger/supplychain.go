@@ -155,11 +155,7 @@ func registryOptions(ctx context.Context, image, username string, password, dock
 	if err != nil {
 		return nil, err
 	}
-	opts := creds.options()
-	if len(insecureRegistry) > 0 {
-		opts = append(opts, goldenpath.WithInsecureRegistries(insecureRegistry...))
-	}
-	return opts, nil
+	return creds.options(insecureRegistry...), nil
 }
 
 // secretFile writes a secret into a private temporary file and returns its path.
